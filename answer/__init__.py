@@ -1,0 +1,1 @@
+"""Answering: retrieved passages become a short Vietnamese answer with checked [n] citations."""

@@ -1,0 +1,66 @@
+"""Hard constraints a passage must meet to answer a question: its years, numbers and names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from index.lexical import normalise
+
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_DOCNUM = re.compile(r"\d+(?:/\d{4})?[/-][a-zđ][\wđ&.]*(?:[-/][\wđ&.]+)*")
+_ARTICLE = re.compile(r"\bđiều\s+(\d+[a-zđ]?)\b")
+_GENERIC_NAMES = {
+    "chính phủ", "bộ nội vụ", "quốc hội", "ủy ban", "uỷ ban", "nhà nước", "thủ tướng", "trung ương",
+    "bộ trưởng", "chủ tịch", "nghị định", "quyết định", "việt nam", "hội đồng",
+}
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def proper_names(text: str) -> list[str]:
+    """Runs of two or more capitalised words, not counting a sentence's first word."""
+    names: list[str] = []
+    run: list[str] = []
+    words = re.findall(r"[\w]+|[^\w\s]", text)
+    for i, word in enumerate(words):
+        first = i == 0 or words[i - 1] in ".?!:;"
+        if word[:1].isupper() and word.isalpha() and not first and not word.isupper():
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            names.append(" ".join(run))
+        run = []
+    if len(run) >= 2:
+        names.append(" ".join(run))
+    return names
+
+
+def required_terms(question: str) -> list[str]:
+    """Terms the answering passage (or its document) must contain: years, numbers, names."""
+    key = normalise(question)
+    terms = [m.group() for m in _YEAR.finditer(key)]
+    terms += [m.group().rstrip(".,;:") for m in _DOCNUM.finditer(key)]
+    terms += [f"điều {m}" for m in _ARTICLE.findall(key)]
+    for name in proper_names(question):
+        key_name = normalise(name)
+        if not any(g in key_name or key_name in g for g in _GENERIC_NAMES):
+            terms.append(key_name)
+    return list(dict.fromkeys(terms))
+
+
+def missing_terms(question: str, context: str) -> list[str]:
+    """The required terms of ``question`` absent from ``context`` (accent-insensitive for names)."""
+    ctx = normalise(context)
+    ctx_plain = strip_accents(ctx).replace("-", " ")
+    missing = []
+    for term in required_terms(question):
+        if term in ctx:
+            continue
+        if not re.search(r"\d", term) and strip_accents(term) in ctx_plain:
+            continue
+        missing.append(term)
+    return missing

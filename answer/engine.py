@@ -1,0 +1,152 @@
+"""The answering engine: question -> retrieved passages -> answer with checked citations.
+
+One code path serves ``reformqa ask``, ``reformqa eval`` and the chat app.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from answer.citations import Citation, check_citations
+from answer.constraints import missing_terms
+from answer.extractive import compose, score_sentences
+from answer.followup import rewrite_question
+from answer.question import QuestionKind, classify_question
+from index.retriever import Retriever, ScoredPassage
+from index.store import store_dir
+
+log = logging.getLogger(__name__)
+
+DEFAULT_K = 5
+ABSTAIN_TEXT = "Không tìm thấy thông tin này trong tài liệu. Các đoạn gần nhất:"
+# Calibrated on eval/questions.jsonl (see README "Abstention"): below both, we abstain.
+MIN_DENSE = 0.86
+MIN_SENTENCE_SCORE = 0.55
+
+
+class EmptyQuestionError(ValueError):
+    """The question is empty."""
+
+
+@dataclass
+class Answer:
+    """What an official reads: the answer, whether we abstained, and the sources."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    timings_ms: dict[str, float]
+    nearest: list[ScoredPassage] = field(default_factory=list)
+    kind: str = QuestionKind.GENERAL.value
+    rewritten: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``ask --json`` object (field names are an interface)."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+class Engine:
+    """Holds a loaded :class:`Retriever`; ``ask`` is cheap after the first call."""
+
+    def __init__(self, retriever: Retriever, generator: Any | None = None) -> None:
+        self.retriever = retriever
+        self.generator = generator
+
+    @classmethod
+    def from_store(cls, store: str | Path | None = None) -> Engine:
+        from answer.generator import generator_from_env
+
+        return cls(Retriever.load(store_dir(store)), generator_from_env())
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The indexed documents (id, title, source, metadata), in title order."""
+        return sorted(self.retriever.documents.values(), key=lambda d: d["title"])
+
+    def ask(
+        self,
+        question: str,
+        k: int = DEFAULT_K,
+        documents: list[str] | None = None,
+        history: list[tuple[str, str]] | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the index; abstain when the documents do not hold it."""
+        if not question or not question.strip():
+            raise EmptyQuestionError("Câu hỏi trống (the question is empty).")
+        question = question.strip()
+        effective = rewrite_question(question, history or [])
+        t0 = time.perf_counter()
+        hits = self.retriever.retrieve(effective, k=max(k, DEFAULT_K), documents=documents)
+        t1 = time.perf_counter()
+        kind = classify_question(effective)
+        answer = self._answer(effective, kind, hits)
+        t2 = time.perf_counter()
+        answer.question = question
+        answer.rewritten = effective if effective != question else None
+        answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}
+        return answer
+
+    def _answer(self, question: str, kind: QuestionKind, hits: list[ScoredPassage]) -> Answer:
+        if not hits:
+            return Answer(question, ABSTAIN_TEXT, True, [], {}, [], kind.value)
+        candidates = score_sentences(question, kind, hits, self.retriever.bm25)
+        # Keep only sentences whose passage meets the question's hard constraints.
+        viable = [c for c in candidates if not missing_terms(question, _context(c.hit))]
+        best = viable[0] if viable else None
+        if best is None or (best.hit.dense < MIN_DENSE and best.score < MIN_SENTENCE_SCORE):
+            return self._abstain(question, kind, hits)
+        text, citations = compose(question, kind, viable)
+        if self.generator is not None:
+            generated = self.generator.answer(question, citations)
+            if generated and not check_citations(generated, citations):
+                text = generated
+        problems = check_citations(text, citations)
+        if problems:
+            raise AssertionError(f"citation check failed: {problems}")
+        return Answer(question, text, False, citations, {}, hits, kind.value)
+
+    def _abstain(self, question: str, kind: QuestionKind, hits: list[ScoredPassage]) -> Answer:
+        nearest = hits[:3]
+        lines = [ABSTAIN_TEXT]
+        for i, hit in enumerate(nearest, 1):
+            where = hit.passage.article or hit.passage.section
+            lines.append(f"[{i}] {hit.passage.document} — {where}")
+        citations = [
+            Citation(
+                n=i,
+                document=h.passage.document,
+                source=h.passage.source,
+                section=h.passage.section,
+                article=h.passage.article,
+                quote=h.passage.text[:300],
+                footnotes=list(h.passage.footnotes),
+                score=h.score,
+                passage_id=h.passage.id,
+                passage_text=h.passage.text,
+                quote_span=(0, min(300, len(h.passage.text))),
+            )
+            for i, h in enumerate(nearest, 1)
+        ]
+        return Answer(question, "\n".join(lines), True, citations, {}, hits, kind.value)
+
+
+def _context(hit: ScoredPassage) -> str:
+    p = hit.passage
+    parts = [p.text, p.section, p.document, p.source.replace("-", " "), p.heading]
+    parts += [f.text for f in p.footnotes]
+    return "\n".join(parts)
+
+
+def default_store() -> Path:
+    return store_dir(os.environ.get("REFORMQA_STORE"))

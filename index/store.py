@@ -1,0 +1,184 @@
+"""The on-disk index: one immutable folder per build, switched atomically.
+
+Layout of the store directory (``storage/`` by default, ``--store`` or ``REFORMQA_STORE``)::
+
+    CURRENT                 name of the live build folder (replaced atomically)
+    builds/<name>/
+        manifest.json       embedding model, files with content hashes, counts
+        documents.json      per-document title, metadata, footnotes, articles
+        docstore.json       llama-index SimpleDocumentStore: one TextNode per passage
+        vectors.faiss       FAISS inner-product index, row i = passage ids[i]
+        ids.json            passage ids in FAISS row order
+
+A build is written to a fresh folder and only then named in CURRENT, so a crash or a bad
+file mid-ingest leaves the previous build live and intact.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+from llama_index.core.schema import TextNode
+from llama_index.core.storage.docstore import SimpleDocumentStore
+
+from ingest.models import Passage
+
+log = logging.getLogger(__name__)
+
+ENV_STORE = "REFORMQA_STORE"
+DEFAULT_STORE = "storage"
+FORMAT_VERSION = 1
+
+
+class IndexMissingError(Exception):
+    """No index has been built in the store yet."""
+
+
+def store_dir(explicit: str | Path | None = None) -> Path:
+    """The store directory: explicit argument, else ``REFORMQA_STORE``, else ``storage/``."""
+    return Path(explicit or os.environ.get(ENV_STORE) or DEFAULT_STORE).expanduser()
+
+
+@dataclass
+class FileEntry:
+    """One ingested file: where it was, its content hash and its document id."""
+
+    path: str
+    sha256: str
+    doc_id: str
+    passages: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class IndexData:
+    """Everything a build holds, in memory."""
+
+    model: str
+    passages: list[Passage]
+    vectors: np.ndarray
+    documents: dict[str, dict[str, Any]]
+    files: dict[str, FileEntry] = field(default_factory=dict)
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1]) if self.vectors.size else 0
+
+
+def current_build(store: Path) -> Path | None:
+    """The live build folder, or None."""
+    marker = store / "CURRENT"
+    if not marker.is_file():
+        return None
+    build = store / "builds" / marker.read_text(encoding="utf-8").strip()
+    return build if (build / "manifest.json").is_file() else None
+
+
+def exists(store: Path) -> bool:
+    return current_build(store) is not None
+
+
+def save(store: Path, data: IndexData) -> Path:
+    """Write ``data`` as a new build, then switch CURRENT to it and drop older builds."""
+    builds = store / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    name = f"b{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+    tmp = builds / f".{name}.tmp"
+    tmp.mkdir()
+    try:
+        docstore = SimpleDocumentStore()
+        docstore.add_documents(
+            [
+                TextNode(
+                    id_=p.id,
+                    text=p.plain,
+                    metadata=p.to_dict(),
+                    excluded_embed_metadata_keys=list(p.to_dict()),
+                    excluded_llm_metadata_keys=list(p.to_dict()),
+                )
+                for p in data.passages
+            ]
+        )
+        docstore.persist(str(tmp / "docstore.json"))
+        ids = [p.id for p in data.passages]
+        _write_json(tmp / "ids.json", ids)
+        dim = data.dim or 1
+        index = faiss.IndexFlatIP(dim)
+        if data.vectors.size:
+            index.add(np.ascontiguousarray(data.vectors, dtype=np.float32))
+        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        _write_json(tmp / "documents.json", data.documents)
+        _write_json(
+            tmp / "manifest.json",
+            {
+                "format": FORMAT_VERSION,
+                "model": data.model,
+                "dim": data.dim,
+                "passages": len(data.passages),
+                "files": {k: v.to_dict() for k, v in data.files.items()},
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            },
+        )
+        final = builds / name
+        os.replace(tmp, final)
+        _replace_text(store / "CURRENT", name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for old in builds.iterdir():
+        if old.name != name:
+            shutil.rmtree(old, ignore_errors=True)
+    log.info("index saved: %d passages in %s", len(data.passages), final)
+    return final
+
+
+def load(store: Path) -> IndexData:
+    """Load the live build; raises :class:`IndexMissingError` when there is none."""
+    build = current_build(store)
+    if build is None:
+        raise IndexMissingError(
+            f"no index in {store}. Build it with: reformqa ingest corpus/ (or make run)"
+        )
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    ids = json.loads((build / "ids.json").read_text(encoding="utf-8"))
+    docstore = SimpleDocumentStore.from_persist_path(str(build / "docstore.json"))
+    passages = [Passage.from_dict(docstore.get_node(i).metadata) for i in ids]
+    index = faiss.read_index(str(build / "vectors.faiss"))
+    vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, 0), np.float32)
+    documents = json.loads((build / "documents.json").read_text(encoding="utf-8"))
+    files = {k: FileEntry(**v) for k, v in manifest.get("files", {}).items()}
+    return IndexData(manifest["model"], passages, np.asarray(vectors, np.float32), documents, files)
+
+
+def load_manifest(store: Path) -> dict[str, Any] | None:
+    build = current_build(store)
+    if build is None:
+        return None
+    return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+
+
+def size_on_disk(store: Path) -> int:
+    """Bytes used by the live build."""
+    build = current_build(store)
+    return sum(f.stat().st_size for f in build.iterdir()) if build else 0
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def _replace_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,32 @@
+"""Raw text read from a file, before any structure is recognised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested; the message names the file and says why."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path.name}: {reason}")
+
+
+@dataclass
+class SourceText:
+    """Decoded text of one file.
+
+    ``text`` is the body as the reader found it (NFC, ``\\n`` line ends). Readers of formats
+    with real footnotes (.docx) put a Unicode superscript marker (``¹``, ``²³``) where each
+    footnote reference stood and return the definitions in ``footnotes`` (number -> text);
+    plain-text formats leave ``footnotes`` empty and keep their definitions in ``text``.
+    """
+
+    path: Path
+    text: str
+    format: str
+    footnotes: dict[int, str] = field(default_factory=dict)
+    encoding: str = "utf-8"
