@@ -10,6 +10,9 @@ from index.lexical import normalise
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _DOCNUM = re.compile(r"\d+(?:/\d{4})?[/-][a-zđ][\wđ&.]*(?:[-/][\wđ&.]+)*")
 _ARTICLE = re.compile(r"\bđiều\s+(\d+[a-zđ]?)\b")
+_GENERIC_ACRONYMS = {
+    "CCHC", "TTHC", "UBND", "HĐND", "QPPL", "CBCC", "CNTT", "BNV", "CBCCVC", "VBQPPL", "HCNN", "ĐVHC",
+}
 _GENERIC_NAMES = {
     "chính phủ", "bộ nội vụ", "quốc hội", "ủy ban", "uỷ ban", "nhà nước", "thủ tướng", "trung ương",
     "bộ trưởng", "chủ tịch", "nghị định", "quyết định", "việt nam", "hội đồng",
@@ -45,6 +48,9 @@ def required_terms(question: str) -> list[str]:
     terms = [m.group() for m in _YEAR.finditer(key)]
     terms += [m.group().rstrip(".,;:") for m in _DOCNUM.finditer(key)]
     terms += [f"điều {m}" for m in _ARTICLE.findall(key)]
+    for word in re.findall(r"\b[A-ZĐ]{3,}\b", question):
+        if word not in _GENERIC_ACRONYMS:
+            terms.append(word.lower())
     for name in proper_names(question):
         key_name = normalise(name)
         if not any(g in key_name or key_name in g for g in _GENERIC_NAMES):
@@ -64,3 +70,21 @@ def missing_terms(question: str, context: str) -> list[str]:
             continue
         missing.append(term)
     return missing
+
+
+_ASKED_UNIT = re.compile(r"bao nhiêu\s+(?P<unit>tỷ đồng|triệu đồng|đồng|tuổi|điểm|phần trăm|ngày|tháng|năm|giờ|lần)\b")
+
+
+def asked_unit(question: str) -> str | None:
+    """The unit a "bao nhiêu …" question asks for (``đồng``, ``tuổi``, ``%``), if any."""
+    m = _ASKED_UNIT.search(normalise(question))
+    if not m:
+        return None
+    unit = m.group("unit")
+    return "%" if unit == "phần trăm" else unit
+
+
+def has_figure_with_unit(text: str, unit: str) -> bool:
+    """True if ``text`` holds a number followed (closely) by ``unit``."""
+    pattern = rf"\d[\d.,]*\s*(?:\([^)]{{0,30}}\)\s*)?{re.escape(unit)}"
+    return re.search(pattern, normalise(text)) is not None

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from answer.citations import Citation, check_citations
-from answer.constraints import missing_terms
-from answer.extractive import compose, score_sentences
+from answer.constraints import asked_unit, has_figure_with_unit, missing_terms
+from answer.extractive import Candidate, compose, score_sentences, sentence_footnotes
 from answer.followup import rewrite_question
 from answer.question import QuestionKind, classify_question
 from index.retriever import Retriever, ScoredPassage
@@ -87,10 +87,15 @@ class Engine:
         question = question.strip()
         effective = rewrite_question(question, history or [])
         t0 = time.perf_counter()
-        hits = self.retriever.retrieve(effective, k=max(k, DEFAULT_K), documents=documents)
+        scope = self.retriever.scope(effective)
+        focus = effective
+        chosen: list[str] | set[str] | None = documents
+        if not documents and scope.doc_ids:
+            chosen, focus = set(scope.doc_ids), scope.question
+        hits = self.retriever.retrieve(focus, k=max(k, DEFAULT_K), documents=chosen)
         t1 = time.perf_counter()
         kind = classify_question(effective)
-        answer = self._answer(effective, kind, hits)
+        answer = self._answer(focus, kind, hits)
         t2 = time.perf_counter()
         answer.question = question
         answer.rewritten = effective if effective != question else None
@@ -103,10 +108,13 @@ class Engine:
         candidates = score_sentences(question, kind, hits, self.retriever.bm25)
         # Keep only sentences whose passage meets the question's hard constraints.
         viable = [c for c in candidates if not missing_terms(question, _context(c.hit))]
+        unit = asked_unit(question) if kind == QuestionKind.FIGURE else None
+        if unit:
+            viable = [c for c in viable if has_figure_with_unit(_sentence_context(c), unit)]
         best = viable[0] if viable else None
         if best is None or (best.hit.dense < MIN_DENSE and best.score < MIN_SENTENCE_SCORE):
             return self._abstain(question, kind, hits)
-        text, citations = compose(question, kind, viable)
+        text, citations = compose(question, kind, viable, self._next_passage)
         if self.generator is not None:
             generated = self.generator.answer(question, citations)
             if generated and not check_citations(generated, citations):
@@ -115,6 +123,17 @@ class Engine:
         if problems:
             raise AssertionError(f"citation check failed: {problems}")
         return Answer(question, text, False, citations, {}, hits, kind.value)
+
+    def _next_passage(self, hit: ScoredPassage) -> ScoredPassage | None:
+        """The passage after ``hit`` if it continues the same article."""
+        passages = self.retriever.passages
+        i = self.retriever.position(hit.passage.id)
+        if i is None or i + 1 >= len(passages):
+            return None
+        nxt = passages[i + 1]
+        if nxt.doc_id != hit.passage.doc_id or nxt.article != hit.passage.article or not nxt.article:
+            return None
+        return ScoredPassage(nxt, hit.score, hit.dense, hit.lexical)
 
     def _abstain(self, question: str, kind: QuestionKind, hits: list[ScoredPassage]) -> Answer:
         nearest = hits[:3]
@@ -139,6 +158,11 @@ class Engine:
             for i, h in enumerate(nearest, 1)
         ]
         return Answer(question, "\n".join(lines), True, citations, {}, hits, kind.value)
+
+
+def _sentence_context(candidate: Candidate) -> str:
+    notes = sentence_footnotes(candidate.sentence.text, candidate.hit)
+    return "\n".join([candidate.sentence.text, *(n.text for n in notes)])
 
 
 def _context(hit: ScoredPassage) -> str:

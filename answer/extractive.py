@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from answer.citations import Citation
@@ -36,26 +37,72 @@ def _idf(bm25: BM25, token: str) -> float:
     return bm25.idf.get(token, math.log(1 + bm25.n_docs))
 
 
+LONG_SENTENCE = 450
+LENGTH_PENALTY = 0.0002
+WINDOW_CHARS = 380
+_CLAUSE_END = re.compile(r"[;,:]\s+")
+
+
 def score_sentences(
     question: str, kind: QuestionKind, hits: list[ScoredPassage], bm25: BM25
 ) -> list[Candidate]:
-    """Score every sentence of the retrieved passages for how well it answers ``question``."""
+    """Score every sentence of the retrieved passages for how well it answers ``question``.
+
+    A sentence scores by the IDF mass of the question's tokens it (with its footnotes and
+    heading) covers, the passage's dense similarity and rank, and whether it holds what the
+    question kind wants (a figure, a date, a footnote). Very long sentences are cut to their
+    best window of clauses.
+    """
     q_tokens = set(tokenize(question))
     q_mass = sum(_idf(bm25, t) for t in q_tokens) or 1.0
+
+    def overlap(tokens: set[str]) -> float:
+        return sum(_idf(bm25, t) for t in q_tokens & tokens) / q_mass
+
     out: list[Candidate] = []
     for rank, hit in enumerate(hits):
         sentences = split_sentences(hit.passage.text)
         heading_tokens = set(tokenize(hit.passage.heading or hit.passage.section))
+        preamble = hit.passage.section == "Mở đầu"
         for i, sent in enumerate(sentences):
-            s_tokens = set(tokenize(sent.text)) | heading_tokens
-            overlap = sum(_idf(bm25, t) for t in q_tokens & s_tokens) / q_mass
-            score = overlap + 0.6 * hit.dense - 0.04 * rank
-            score += _kind_bonus(kind, sent.text)
+            if len(sent.text) > LONG_SENTENCE:
+                sent = _best_window(sent, kind, overlap, heading_tokens)
+            note_tokens: set[str] = set()
+            for note in sentence_footnotes(sent.text, hit):
+                note_tokens |= set(tokenize(note.text))
+            s_tokens = set(tokenize(sent.text)) | heading_tokens | note_tokens
+            score = overlap(s_tokens) + 0.6 * hit.dense - 0.04 * rank
+            score += _kind_bonus(kind, sent.text + " " + " ".join(note_tokens))
             if len(sent.text) < 25:
                 score -= 0.15
+            if preamble and kind != QuestionKind.REFERENCE:
+                score -= 0.2
+            if sent.text.upper() == sent.text:
+                score -= 0.3
+            score -= LENGTH_PENALTY * len(sent.text)
             out.append(Candidate(hit, rank, sent, i, score))
     out.sort(key=lambda c: -c.score)
     return out
+
+
+def _best_window(sent: Sentence, kind: QuestionKind, overlap, extra: set[str]) -> Sentence:
+    """The run of clauses (at most WINDOW_CHARS) of a long sentence that best answers."""
+    cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(sent.text)] + [len(sent.text)]
+    best, best_score = None, -1e9
+    for a in range(len(cuts) - 1):
+        for b in range(a + 1, len(cuts)):
+            if cuts[b] - cuts[a] > WINDOW_CHARS and b > a + 1:
+                break
+            piece = sent.text[cuts[a] : cuts[b]]
+            score = overlap(set(tokenize(piece)) | extra) + _kind_bonus(kind, piece) + 0.0005 * len(piece)
+            if score > best_score:
+                best, best_score = (cuts[a], cuts[b]), score
+    if best is None:
+        return sent
+    a, b = best
+    piece = sent.text[a:b].rstrip(" ,;:")
+    lead = len(sent.text[a:b]) - len(sent.text[a:b].lstrip())
+    return Sentence(piece.strip(), sent.start + a + lead, sent.start + a + lead + len(piece.strip()))
 
 
 def _kind_bonus(kind: QuestionKind, text: str) -> float:
@@ -77,24 +124,40 @@ def sentence_footnotes(sentence: str, hit: ScoredPassage) -> list[Footnote]:
     return [defined[n] for n in footnote_numbers(sentence, defined)]
 
 
+_ITEM = re.compile(r"^([a-zđ]\)|[-+•]|\d+\.)")
+
+
 def compose(
-    question: str, kind: QuestionKind, candidates: list[Candidate]
+    question: str,
+    kind: QuestionKind,
+    candidates: list[Candidate],
+    next_passage: Callable[[ScoredPassage], ScoredPassage | None] | None = None,
 ) -> tuple[str, list[Citation]]:
-    """One to three quoted sentences, each followed by its [n]; footnotes named when asked."""
+    """One to three quoted sentences, each followed by its [n]; footnotes named when asked.
+
+    A sentence that announces a list ("… sau đây:") brings its items, following them into
+    the next passage of the same article when the list runs on (``next_passage``).
+    """
     if not candidates:
         return "", []
     best = candidates[0]
     chosen: list[Candidate] = [best]
-    sentences = split_sentences(best.hit.passage.text)
-    # A list announced by "...:" continues on the following lines.
     if best.sentence.text.rstrip().endswith(":") or kind == QuestionKind.LIST:
         length = len(best.sentence.text)
-        for j in range(best.index + 1, len(sentences)):
-            nxt = sentences[j]
-            if length + len(nxt.text) > MAX_ANSWER_CHARS or not re.match(r"^([a-zđ]\)|[-+•]|\d+\.)", nxt.text):
+        hit, start = best.hit, best.index + 1
+        while hit is not None and length < MAX_ANSWER_CHARS:
+            sentences = split_sentences(hit.passage.text)
+            stop = False
+            for j in range(start, len(sentences)):
+                nxt = sentences[j]
+                if length + len(nxt.text) > MAX_ANSWER_CHARS or not _ITEM.match(nxt.text):
+                    stop = True
+                    break
+                chosen.append(Candidate(hit, best.rank, nxt, j, best.score))
+                length += len(nxt.text)
+            if stop or next_passage is None:
                 break
-            chosen.append(Candidate(best.hit, best.rank, nxt, j, best.score))
-            length += len(nxt.text)
+            hit, start = next_passage(hit), 0
     if len(chosen) == 1:
         for cand in candidates[1:4]:
             total = sum(len(c.sentence.text) for c in chosen) + len(cand.sentence.text)
@@ -147,9 +210,9 @@ def _render(parts: list[tuple[str, int, list[Footnote]]], kind: QuestionKind) ->
         lines.append(sentence.rstrip() + marker)
         last_n = n
     answer = "\n".join(lines) if any(re.match(r"^([a-zđ]\)|[-+•]|\d+\.)", s) for s, _, _ in parts[1:]) else " ".join(lines)
-    if kind == QuestionKind.REFERENCE:
-        notes = [f for _, _, ns in parts for f in ns]
-        if notes:
+    notes = [f for _, _, ns in parts for f in ns]
+    if notes and (kind in (QuestionKind.REFERENCE, QuestionKind.DATE, QuestionKind.FIGURE)):
+        if True:
             basis = "; ".join(f"{f.text} (chú thích {f.number})" for f in notes[:4])
             answer = f"Căn cứ: {basis} [{parts[0][1]}].\n{answer}"
     del last_n

@@ -24,7 +24,9 @@ _PATTERNS: list[tuple[QuestionKind, re.Pattern[str]]] = [
             r"(văn bản nào|quyết định (số )?nào|kế hoạch (số )?nào|công văn (số )?nào|"
             r"nghị định (số )?nào|thông báo (số )?nào|chỉ thị (số )?nào|hướng dẫn (số )?nào|"
             r"căn cứ (vào )?(đâu|gì)|theo (văn bản|quyết định|kế hoạch|công văn) (số )?nào|"
-            r"số hiệu|văn bản số mấy|quyết định số mấy|ban hành (văn bản|quyết định) nào)"
+            r"số hiệu|(văn bản|quyết định|kế hoạch|công văn|nghị định|thông báo|chỉ thị|hướng dẫn|đề án|chương trình) số mấy|"
+            r"ban hành (văn bản|quyết định) nào|theo (kế hoạch|quyết định|công văn|văn bản) nào|"
+            r"(bằng|tại|qua) (văn bản|quyết định|kế hoạch|công văn) nào|là (văn bản|quyết định|nghị định) nào|nghị định nào)"
         ),
     ),
     (

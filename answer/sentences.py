@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 _BOUNDARY = re.compile(r"(?<=[.!?;])[\s]+(?=[\"“(]?[A-ZÀ-ỸĐ0-9\-+•])|\n+")
+_LIST_MARKER = re.compile(r"^(?:\d+(?:\.\d+)*|[a-zđ]|[IVXLC]+)\.$")
 _ABBREV_END = re.compile(r"(?:\b[A-ZĐ]{1,3}|TP|Tp|ThS|TS|v\.v)\.$")
 
 
@@ -24,7 +25,8 @@ def split_sentences(text: str) -> list[Sentence]:
     pos = 0
     for m in _BOUNDARY.finditer(text):
         piece = text[pos : m.start()]
-        if piece.strip() and _ABBREV_END.search(piece.strip()) and m.group().strip() == "":
+        head = text[pos : m.start()].strip()
+        if m.group().strip() == "" and (_ABBREV_END.search(head) or _LIST_MARKER.match(head)):
             continue
         _append(out, text, pos, m.start())
         pos = m.end()

@@ -15,6 +15,7 @@ from index import store as index_store
 from index.embeddings import embed_query, load_embedder
 from index.fusion import weighted_rrf
 from index.lexical import BM25, normalise, tokenize
+from index.scope import Scope, find_scope
 from ingest.models import Passage
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,11 @@ class Retriever:
         self.bm25 = BM25([tokenize(p.search_text) for p in data.passages])
         self.documents = data.documents
         self._embedder = None
+        self._position = {p.id: i for i, p in enumerate(self.passages)}
+
+    def position(self, passage_id: str) -> int | None:
+        """Index of a passage in document order."""
+        return self._position.get(passage_id)
 
     @classmethod
     def load(cls, store: Path) -> Retriever:
@@ -63,6 +69,10 @@ class Retriever:
         if self._embedder is None:
             self._embedder = load_embedder(self.data.model)
         return self._embedder
+
+    def scope(self, question: str) -> Scope:
+        """Documents the question names, and the question without the naming words."""
+        return find_scope(question, self.documents)
 
     def resolve_documents(self, names: list[str] | None) -> set[str] | None:
         """Map user-given names (id, file, number, words of the title) to document ids."""
@@ -101,7 +111,7 @@ class Retriever:
         else:
             fused = weighted_rrf([dense, lexical], [dense_weight, lexical_weight])
             fused += _exact_reference_bonus(question, self.passages)
-        allowed = self.resolve_documents(documents)
+        allowed = self.resolve_documents(documents) if not isinstance(documents, set) else documents
         if allowed is not None:
             mask = np.array([p.doc_id in allowed for p in self.passages])
             fused = np.where(mask, fused, -np.inf)

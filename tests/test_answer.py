@@ -1,0 +1,76 @@
+"""Answers with citations on real corpus questions; the citation check; abstention."""
+
+from __future__ import annotations
+
+from answer.citations import Citation, check_citations
+from answer.followup import rewrite_question
+from answer.question import QuestionKind, classify_question
+
+
+def test_figure_question_quotes_the_figure_with_a_citation(engine):
+    ans = engine.ask("Chỉ số CCHC năm 2019 của tỉnh Bắc Giang đạt bao nhiêu?")
+    assert not ans.abstained
+    assert "81,84%" in ans.answer and "[1]" in ans.answer
+    cite = ans.citations[0]
+    assert "81,84%" in cite.quote and cite.quote in cite.passage_text
+    assert cite.source == "bac-giang-bao-cao-cchc-6-thang-dau-2020.txt"
+    assert check_citations(ans.answer, ans.citations) == []
+
+
+def test_footnote_question_is_answered_from_the_footnote(engine):
+    ans = engine.ask("Tổ công tác tiếp nhận phản ánh của doanh nghiệp được thành lập theo quyết định nào?")
+    assert not ans.abstained
+    assert "1118/QĐ-UBND" in ans.answer
+    notes = [f for c in ans.citations for f in c.footnotes]
+    assert any(f.number == 2 and "1118/QĐ-UBND ngày 03/6/2020" in f.text for f in notes)
+
+
+def test_legal_question_cites_the_article(engine):
+    ans = engine.ask("Theo Luật Cán bộ, công chức 2025, công chức bị kỷ luật bằng những hình thức nào?")
+    assert not ans.abstained
+    assert any(c.article == "Điều 36" for c in ans.citations)
+    assert "Khiển trách" in ans.answer
+
+
+def test_unanswerable_question_abstains_and_shows_nearest(engine):
+    ans = engine.ask("Chỉ số CCHC năm 2023 của tỉnh Hà Giang là bao nhiêu?")
+    assert ans.abstained
+    assert ans.answer.startswith("Không tìm thấy thông tin này trong tài liệu")
+    assert ans.citations  # the nearest passages are listed
+
+
+def test_json_shape_is_exact(engine):
+    data = engine.ask("Cấp xã tiếp nhận bao nhiêu hồ sơ?").to_json()
+    assert set(data) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert set(data["timings_ms"]) == {"retrieve", "answer"}
+    assert set(data["citations"][0]) == {
+        "n", "document", "source", "section", "article", "quote", "footnotes", "score"
+    }
+
+
+def test_citation_check_catches_markers_without_sources():
+    cite = Citation(1, "doc", "a.txt", "I.", None, "Câu trích.", [], 0.5, "a#1", "Câu trích. Khác.")
+    assert check_citations("Câu trích. [1]", [cite]) == []
+    assert "marker [2] has no source" in check_citations("Câu trích. [1] [2]", [cite])
+    assert "citation [1] is not used in the answer" in check_citations("Không có dấu.", [cite])
+    bad = Citation(1, "doc", "a.txt", "I.", None, "Không có trong đoạn.", [], 0.5, "a#1", "Câu trích.")
+    assert check_citations("x [1]", [bad]) == ["citation [1] quote is not in its passage"]
+
+
+def test_question_kinds():
+    assert classify_question("Chỉ số CCHC đạt bao nhiêu?") == QuestionKind.FIGURE
+    assert classify_question("Tổ công tác được thành lập theo quyết định nào?") == QuestionKind.REFERENCE
+    assert classify_question("Nghị định có hiệu lực từ ngày nào?") == QuestionKind.DATE
+    assert classify_question("Hình thức kỷ luật gồm những gì?") == QuestionKind.LIST
+
+
+def test_follow_up_is_rewritten_with_the_previous_question():
+    history = [("Cấp tỉnh tiếp nhận bao nhiêu hồ sơ?", "34.881 hồ sơ [1]")]
+    assert rewrite_question("còn cấp huyện thì sao?", history) == "Cấp huyện tiếp nhận bao nhiêu hồ sơ?"
+    assert rewrite_question("Cấp xã tiếp nhận bao nhiêu hồ sơ?", history) == "Cấp xã tiếp nhận bao nhiêu hồ sơ?"
+
+
+def test_follow_up_through_the_engine(engine):
+    first = engine.ask("Cấp tỉnh tiếp nhận bao nhiêu hồ sơ?")
+    follow = engine.ask("còn cấp huyện thì sao?", history=[(first.question, first.answer)])
+    assert "71,853" in follow.answer
