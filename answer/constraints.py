@@ -88,3 +88,18 @@ def has_figure_with_unit(text: str, unit: str) -> bool:
     """True if ``text`` holds a number followed (closely) by ``unit``."""
     pattern = rf"\d[\d.,]*\s*(?:\([^)]{{0,30}}\)\s*)?{re.escape(unit)}"
     return re.search(pattern, normalise(text)) is not None
+
+
+def conflicting_years(question: str, sentence: str) -> bool:
+    """True when the sentence names years, none of them the year the question asks about.
+
+    "PAPI năm 2018?" is not answered by "PAPI năm 2019 … đạt 46,04 điểm".
+    """
+    asked = set(_YEAR_FULL.findall(normalise(question)))
+    if not asked:
+        return False
+    named = set(_YEAR_FULL.findall(normalise(sentence)))
+    return bool(named) and not (asked & named)
+
+
+_YEAR_FULL = re.compile(r"\b((?:19|20)\d{2})\b")

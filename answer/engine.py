@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from answer.citations import Citation, check_citations
-from answer.constraints import asked_unit, has_figure_with_unit, missing_terms
+from answer.constraints import asked_unit, conflicting_years, has_figure_with_unit, missing_terms
 from answer.extractive import Candidate, compose, score_sentences, sentence_footnotes
 from answer.followup import rewrite_question
 from answer.question import QuestionKind, classify_question
+from index.embeddings import embed_passages, embed_query
 from index.retriever import Retriever, ScoredPassage
 from index.store import store_dir
+from ingest.vietnamese import strip_superscripts
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,9 @@ ABSTAIN_TEXT = "Không tìm thấy thông tin này trong tài liệu. Các đo�
 # Calibrated on eval/questions.jsonl (see README "Abstention"): below both, we abstain.
 MIN_DENSE = 0.86
 MIN_SENTENCE_SCORE = 0.55
+# How many top sentences get their own embedding, and its weight (measured on the question set).
+SENTENCE_RERANK = int(os.environ.get("REFORMQA_SENTENCE_RERANK", "10"))
+SENTENCE_DENSE_WEIGHT = float(os.environ.get("REFORMQA_SENTENCE_DENSE_WEIGHT", "1.0"))
 
 
 class EmptyQuestionError(ValueError):
@@ -106,8 +111,12 @@ class Engine:
         if not hits:
             return Answer(question, ABSTAIN_TEXT, True, [], {}, [], kind.value)
         candidates = score_sentences(question, kind, hits, self.retriever.bm25)
+        candidates = self._rerank(question, candidates)
         # Keep only sentences whose passage meets the question's hard constraints.
-        viable = [c for c in candidates if not missing_terms(question, _context(c.hit))]
+        viable = [
+            c for c in candidates
+            if not missing_terms(question, _context(c.hit)) and not conflicting_years(question, _sentence_context(c))
+        ]
         unit = asked_unit(question) if kind == QuestionKind.FIGURE else None
         if unit:
             viable = [c for c in viable if has_figure_with_unit(_sentence_context(c), unit)]
@@ -123,6 +132,19 @@ class Engine:
         if problems:
             raise AssertionError(f"citation check failed: {problems}")
         return Answer(question, text, False, citations, {}, hits, kind.value)
+
+    def _rerank(self, question: str, candidates: list[Candidate]) -> list[Candidate]:
+        """Re-score the best sentences with their own dense similarity to the question."""
+        if SENTENCE_RERANK <= 0 or not candidates:
+            return candidates
+        head = candidates[:SENTENCE_RERANK]
+        embedder = self.retriever.embedder
+        q = embed_query(embedder, question)
+        texts = [strip_superscripts(c.sentence.text) for c in head]
+        vectors = embed_passages(embedder, texts)
+        for c, sim in zip(head, vectors @ q):
+            c.score += SENTENCE_DENSE_WEIGHT * (float(sim) - c.hit.dense)
+        return sorted(head, key=lambda c: -c.score) + candidates[SENTENCE_RERANK:]
 
     def _next_passage(self, hit: ScoredPassage) -> ScoredPassage | None:
         """The passage after ``hit`` if it continues the same article."""

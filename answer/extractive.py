@@ -15,6 +15,7 @@ from index.retriever import ScoredPassage
 from ingest.models import Footnote
 from ingest.passages import footnote_numbers
 from ingest.references import find_references
+from ingest.vietnamese import to_superscript
 
 MAX_ANSWER_CHARS = 600
 _DIGIT = re.compile(r"\d")
@@ -44,7 +45,10 @@ _CLAUSE_END = re.compile(r"[;,:]\s+")
 
 
 def score_sentences(
-    question: str, kind: QuestionKind, hits: list[ScoredPassage], bm25: BM25
+    question: str,
+    kind: QuestionKind,
+    hits: list[ScoredPassage],
+    bm25: BM25,
 ) -> list[Candidate]:
     """Score every sentence of the retrieved passages for how well it answers ``question``.
 
@@ -141,23 +145,19 @@ def compose(
     if not candidates:
         return "", []
     best = candidates[0]
-    chosen: list[Candidate] = [best]
+    scores = {(c.hit.passage.id, c.index): c.score for c in candidates}
+    lead = _lead_in(best)
+    chosen: list[Candidate] = [lead, best] if lead else [best]
     if best.sentence.text.rstrip().endswith(":") or kind == QuestionKind.LIST:
-        length = len(best.sentence.text)
-        hit, start = best.hit, best.index + 1
-        while hit is not None and length < MAX_ANSWER_CHARS:
-            sentences = split_sentences(hit.passage.text)
-            stop = False
-            for j in range(start, len(sentences)):
-                nxt = sentences[j]
-                if length + len(nxt.text) > MAX_ANSWER_CHARS or not _ITEM.match(nxt.text):
-                    stop = True
-                    break
-                chosen.append(Candidate(hit, best.rank, nxt, j, best.score))
-                length += len(nxt.text)
-            if stop or next_passage is None:
-                break
-            hit, start = next_passage(hit), 0
+        items = _list_items(best, next_passage, scores)
+        budget = MAX_ANSWER_CHARS - sum(len(c.sentence.text) for c in chosen)
+        picked: list[Candidate] = []
+        for item in sorted(items, key=lambda c: -c.score):
+            if len(item.sentence.text) <= budget:
+                picked.append(item)
+                budget -= len(item.sentence.text)
+        order = {id(c): i for i, c in enumerate(items)}
+        chosen += sorted(picked, key=lambda c: order[id(c)])
     if len(chosen) == 1:
         for cand in candidates[1:4]:
             total = sum(len(c.sentence.text) for c in chosen) + len(cand.sentence.text)
@@ -198,24 +198,67 @@ def compose(
         parts.append((cand.sentence.text, cite.n, notes))
 
     text = _render(parts, kind)
+    first = chosen[0]
+    if _ITEM.match(first.sentence.text) and first.hit.passage.heading:
+        text = f"{first.hit.passage.heading}:\n{text}"
     return _trim(text), citations
 
 
+def _lead_in(best: Candidate) -> Candidate | None:
+    """For a list item, the sentence announcing the list ("… sau đây:") before it."""
+    if not _ITEM.match(best.sentence.text):
+        return None
+    sentences = split_sentences(best.hit.passage.text)
+    for j in range(best.index - 1, -1, -1):
+        text = sentences[j].text
+        if text.rstrip().endswith(":"):
+            return Candidate(best.hit, best.rank, sentences[j], j, best.score)
+        if not _ITEM.match(text):
+            return None
+    return None
+
+
+def _list_items(
+    best: Candidate,
+    next_passage: Callable[[ScoredPassage], ScoredPassage | None] | None,
+    scores: dict[tuple[str, int], float],
+) -> list[Candidate]:
+    """The items after a list's lead-in, across passages of the same article."""
+    items: list[Candidate] = []
+    hit, start = best.hit, best.index + 1
+    while hit is not None and len(items) < 30:
+        sentences = split_sentences(hit.passage.text)
+        for j in range(start, len(sentences)):
+            if not _ITEM.match(sentences[j].text) or re.match(r"^\d+\.", sentences[j].text):
+                return items
+            score = scores.get((hit.passage.id, j), best.score - 0.5)
+            items.append(Candidate(hit, best.rank, sentences[j], j, score))
+        if next_passage is None:
+            break
+        hit, start = next_passage(hit), 0
+    return items
+
+
 def _render(parts: list[tuple[str, int, list[Footnote]]], kind: QuestionKind) -> str:
+    """Quoted sentences with their [n] (once per run of the same source); list items on lines.
+
+    For "theo văn bản nào" questions the footnotes come first, as the legal basis; for figures
+    and dates they follow, since a footnote often holds the exact date or breakdown.
+    """
     lines: list[str] = []
-    last_n = None
-    for i, (sentence, n, notes) in enumerate(parts):
-        ends_with_next_same = i + 1 < len(parts) and parts[i + 1][1] == n
-        marker = "" if ends_with_next_same else f" [{n}]"
-        lines.append(sentence.rstrip() + marker)
-        last_n = n
-    answer = "\n".join(lines) if any(re.match(r"^([a-zđ]\)|[-+•]|\d+\.)", s) for s, _, _ in parts[1:]) else " ".join(lines)
-    notes = [f for _, _, ns in parts for f in ns]
-    if notes and (kind in (QuestionKind.REFERENCE, QuestionKind.DATE, QuestionKind.FIGURE)):
-        if True:
-            basis = "; ".join(f"{f.text} (chú thích {f.number})" for f in notes[:4])
-            answer = f"Căn cứ: {basis} [{parts[0][1]}].\n{answer}"
-    del last_n
+    for i, (sentence, n, _notes) in enumerate(parts):
+        same_next = i + 1 < len(parts) and parts[i + 1][1] == n
+        lines.append(sentence.rstrip() + ("" if same_next else f" [{n}]"))
+    listed = any(_ITEM.match(sentence) for sentence, _, _ in parts[1:])
+    answer = "\n".join(lines) if listed else " ".join(lines)
+    notes = list(dict.fromkeys(f for _, _, ns in parts for f in ns))[:4]
+    if not notes:
+        return answer
+    basis = "; ".join(f"{to_superscript(f.number)} {f.text}" for f in notes)
+    if kind == QuestionKind.REFERENCE:
+        return f"Căn cứ: {basis} [{parts[0][1]}].\n{answer}"
+    if kind in (QuestionKind.DATE, QuestionKind.FIGURE):
+        return f"{answer}\n(Chú thích: {basis} [{parts[0][1]}])"
     return answer
 
 

@@ -31,5 +31,7 @@ def rewrite_question(question: str, history: list[tuple[str, str]]) -> str:
         width = len(topic.split())
         words = hit.group().split()[:width]
         old = " ".join(words)
+        if old[:1].isupper():
+            topic = topic[:1].upper() + topic[1:]
         return previous.replace(old, topic, 1)
     return f"{previous.rstrip(' ?')} — {topic}?"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from index.lexical import normalise
 
 
-class QuestionKind(str, Enum):
+class QuestionKind(StrEnum):
     FIGURE = "figure"
     DATE = "date"
     LIST = "list"

@@ -24,7 +24,6 @@ def split_sentences(text: str) -> list[Sentence]:
     out: list[Sentence] = []
     pos = 0
     for m in _BOUNDARY.finditer(text):
-        piece = text[pos : m.start()]
         head = text[pos : m.start()].strip()
         if m.group().strip() == "" and (_ABBREV_END.search(head) or _LIST_MARKER.match(head)):
             continue

@@ -75,7 +75,7 @@ class LocalSentenceTransformerEmbedding(BaseEmbedding):
         try:
             self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         except Exception as exc:  # a broken folder is a user error, reported plainly
-            raise EmbeddingConfigError(f"{folder}: cannot load a sentence-transformers model ({exc})")
+            raise EmbeddingConfigError(f"{folder}: cannot load a sentence-transformers model ({exc})") from None
         if "e5" in folder.name.lower():
             self._query_prefix, self._passage_prefix = "query: ", "passage: "
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     HYBRID = "hybrid"
     DENSE = "dense"
     LEXICAL = "lexical"

@@ -9,7 +9,7 @@ from ingest.blocks import Block
 from ingest.models import Footnote, LegalReference, Passage
 from ingest.references import find_references
 from ingest.structure import Heading, classify, is_appendix
-from ingest.vietnamese import SUPERSCRIPT_DIGITS, from_superscript
+from ingest.vietnamese import SUPERSCRIPT_DIGITS, from_superscript, strip_superscripts
 
 MAX_CHARS = 900
 MIN_CHARS = 200
@@ -82,8 +82,16 @@ def section_path(path: list[Heading]) -> str:
     return " > ".join(parts)
 
 
-def _split_long(block: Block) -> list[Block]:
-    """Split a paragraph longer than MAX_CHARS at sentence ends (spans approximate)."""
+def _find(source: str, start: int, end: int, words: list[str]) -> re.Match[str] | None:
+    """First place in ``source[start:end]`` where ``words`` occur (markdown marks and wraps allowed)."""
+    if not words or not source:
+        return None
+    pattern = r"[\s*_|\\]*".join(re.escape(w) for w in words)
+    return re.compile(pattern).search(source, start, end)
+
+
+def _split_long(block: Block, source: str = "") -> list[Block]:
+    """Split a paragraph longer than MAX_CHARS at sentence ends, locating each piece in the source."""
     if len(block.text) <= MAX_CHARS:
         return [block]
     sentences = _SENTENCE_END.split(block.text)
@@ -93,12 +101,19 @@ def _split_long(block: Block) -> list[Block]:
             chunks[-1] = f"{chunks[-1]} {s}"
         else:
             chunks.append(s)
-    out, total = [], max(len(block.text), 1)
-    offset = 0
+    out: list[Block] = []
+    pos, total, offset = block.start, max(len(block.text), 1), 0
     for chunk in chunks:
+        # proportional estimate, replaced by the exact place when the words are found
         a = block.start + (block.end - block.start) * offset // total
         offset += len(chunk) + 1
         b = block.start + (block.end - block.start) * min(offset, total) // total
+        words = strip_superscripts(chunk).split()
+        first = _find(source, pos, block.end, words[:4])
+        last = _find(source, first.start(), block.end, words[-3:]) if first else None
+        if first and last:
+            a, b = first.start(), last.end()
+            pos = b
         out.append(Block(chunk, a, b, pieces=block.pieces))
     return out
 
@@ -122,6 +137,7 @@ def build_passages(
     document: str,
     source: str,
     footnotes: list[Footnote],
+    source_text: str = "",
 ) -> list[Passage]:
     """Group annotated blocks into passages along structure and size."""
     defined = {f.number: f for f in footnotes}
@@ -144,7 +160,7 @@ def build_passages(
             continue
         if current_path is None:
             current_path = item.path
-        for piece in _split_long(item.block):
+        for piece in _split_long(item.block, source_text):
             starts_clause = bool(_CLAUSE.match(piece.text))
             too_big = draft.size + len(piece.text) > MAX_CHARS
             if draft.blocks and too_big and (draft.size >= MIN_CHARS or not starts_clause):

@@ -11,7 +11,6 @@ from ingest.blocks import split_body
 from ingest.metadata import extract_metadata
 from ingest.models import Document
 from ingest.passages import annotate, build_passages
-
 from ingest.source import IngestError, SourceText
 
 log = logging.getLogger(__name__)
@@ -45,6 +44,7 @@ def parse_source(source: SourceText) -> Document:
         document=title,
         source=source.path.name,
         footnotes=body.footnotes,
+        source_text=source.text,
     )
     if not passages:
         raise IngestError(source.path, "no passages could be built from the text")

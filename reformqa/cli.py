@@ -99,7 +99,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         log.info("[%d/%d] %s", i, total, name)
 
     report = ingest([Path(p) for p in args.paths], store, progress=progress)
-    for path, reason in report.failed:
+    for _path, reason in report.failed:
         log.error("failed: %s", reason)
     log.info(
         "%d added, %d updated, %d removed, %d unchanged, %d failed; %d passages in %s",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.scoring import QuestionFileError, Question, load_questions, score_one, summarise
+from eval.scoring import Question, QuestionFileError, load_questions, score_one, summarise
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
 
