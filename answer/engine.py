@@ -17,9 +17,11 @@ from answer.constraints import asked_unit, conflicting_years, has_figure_with_un
 from answer.extractive import Candidate, compose, score_sentences, sentence_footnotes
 from answer.followup import rewrite_question
 from answer.question import QuestionKind, classify_question
+from answer.sentences import split_sentences
 from index.embeddings import embed_passages, embed_query
 from index.retriever import Retriever, ScoredPassage
 from index.store import store_dir
+from ingest.passages import footnote_numbers
 from ingest.vietnamese import strip_superscripts
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ ABSTAIN_TEXT = "Không tìm thấy thông tin này trong tài liệu. Các đo�
 MIN_DENSE = 0.86
 MIN_SENTENCE_SCORE = 0.55
 # How many top sentences get their own embedding, and its weight (measured on the question set).
-SENTENCE_RERANK = int(os.environ.get("REFORMQA_SENTENCE_RERANK", "10"))
+SENTENCE_RERANK = int(os.environ.get("REFORMQA_SENTENCE_RERANK", "6"))
 SENTENCE_DENSE_WEIGHT = float(os.environ.get("REFORMQA_SENTENCE_DENSE_WEIGHT", "1.0"))
 
 
@@ -123,7 +125,7 @@ class Engine:
         best = viable[0] if viable else None
         if best is None or (best.hit.dense < MIN_DENSE and best.score < MIN_SENTENCE_SCORE):
             return self._abstain(question, kind, hits)
-        text, citations = compose(question, kind, viable, self._next_passage)
+        text, citations = compose(question, kind, viable, self._next_passage, self._article)
         if self.generator is not None:
             generated = self.generator.answer(question, citations)
             if generated and not check_citations(generated, citations):
@@ -157,29 +159,50 @@ class Engine:
             return None
         return ScoredPassage(nxt, hit.score, hit.dense, hit.lexical)
 
+    def _article(self, hit: ScoredPassage) -> list[ScoredPassage]:
+        """All passages of the article ``hit`` belongs to, in document order."""
+        p = hit.passage
+        if not p.article:
+            return [hit]
+        return [
+            ScoredPassage(q, hit.score, hit.dense, hit.lexical)
+            for q in self.retriever.passages
+            if q.doc_id == p.doc_id and q.article == p.article
+        ]
+
     def _abstain(self, question: str, kind: QuestionKind, hits: list[ScoredPassage]) -> Answer:
         nearest = hits[:3]
         lines = [ABSTAIN_TEXT]
         for i, hit in enumerate(nearest, 1):
             where = hit.passage.article or hit.passage.section
             lines.append(f"[{i}] {hit.passage.document} — {where}")
-        citations = [
-            Citation(
-                n=i,
-                document=h.passage.document,
-                source=h.passage.source,
-                section=h.passage.section,
-                article=h.passage.article,
-                quote=h.passage.text[:300],
-                footnotes=list(h.passage.footnotes),
-                score=h.score,
-                passage_id=h.passage.id,
-                passage_text=h.passage.text,
-                quote_span=(0, min(300, len(h.passage.text))),
-            )
-            for i, h in enumerate(nearest, 1)
-        ]
+        citations = [_nearest_citation(i, h) for i, h in enumerate(nearest, 1)]
         return Answer(question, "\n".join(lines), True, citations, {}, hits, kind.value)
+
+
+def _nearest_citation(n: int, hit: ScoredPassage, limit: int = 300) -> Citation:
+    """A passage shown after an abstention: its opening sentences (whole), their footnotes."""
+    sentences = split_sentences(hit.passage.text)
+    end = sentences[0].end if sentences else len(hit.passage.text)
+    for s in sentences[1:]:
+        if s.end > limit:
+            break
+        end = s.end
+    quote = hit.passage.text[:end]
+    defined = {f.number: f for f in hit.passage.footnotes}
+    return Citation(
+        n=n,
+        document=hit.passage.document,
+        source=hit.passage.source,
+        section=hit.passage.section,
+        article=hit.passage.article,
+        quote=quote,
+        footnotes=[defined[k] for k in footnote_numbers(quote, defined)],
+        score=hit.score,
+        passage_id=hit.passage.id,
+        passage_text=hit.passage.text,
+        quote_span=(0, end),
+    )
 
 
 def _sentence_context(candidate: Candidate) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from answer.citations import Citation
 from answer.question import QuestionKind
 from answer.sentences import Sentence, split_sentences
-from index.lexical import BM25, tokenize
+from index.lexical import BM25, normalise, tokenize
 from index.retriever import ScoredPassage
 from ingest.models import Footnote
 from ingest.passages import footnote_numbers
@@ -77,7 +77,9 @@ def score_sentences(
             s_tokens = set(tokenize(sent.text)) | heading_tokens | note_tokens
             score = overlap(s_tokens) + 0.6 * hit.dense - 0.04 * rank
             score += _kind_bonus(kind, sent.text + " " + " ".join(note_tokens))
-            if len(sent.text) < 25:
+            if kind == QuestionKind.DEFINITION:
+                score += _definition_bonus(question, sent.text)
+            if len(sent.text.split()) < 3:
                 score -= 0.15
             if preamble and kind != QuestionKind.REFERENCE:
                 score -= 0.2
@@ -106,7 +108,8 @@ def _best_window(sent: Sentence, kind: QuestionKind, overlap, extra: set[str]) -
     a, b = best
     piece = sent.text[a:b].rstrip(" ,;:")
     lead = len(sent.text[a:b]) - len(sent.text[a:b].lstrip())
-    return Sentence(piece.strip(), sent.start + a + lead, sent.start + a + lead + len(piece.strip()))
+    start = sent.start + a + lead
+    return Sentence(piece.strip(), start, start + len(piece.strip()), a > 0, b < len(sent.text))
 
 
 def _kind_bonus(kind: QuestionKind, text: str) -> float:
@@ -117,9 +120,23 @@ def _kind_bonus(kind: QuestionKind, text: str) -> float:
     if kind == QuestionKind.REFERENCE:
         has_marker = bool(re.search("[⁰¹²³⁴⁵⁶⁷⁸⁹]", text))
         return 0.2 if has_marker else (0.1 if find_references(text) else -0.1)
+    if kind == QuestionKind.DEFINITION:
+        return 0.0
     if kind == QuestionKind.LIST:
         return 0.1 if (text.rstrip().endswith(":") or text.count(",") + text.count(";") >= 2) else 0.0
     return 0.0
+
+
+_DEFINED = re.compile(r"^(?:\d+\.\s*)?[“\"]([^”\"]{2,80})[”\"]\s*(?:\([^)]*\)\s*)?(?:là|được hiểu là)\b")
+
+
+def _definition_bonus(question: str, text: str) -> float:
+    """A definition ("“Thủ tục hành chính” là …") of the very term the question asks about."""
+    m = _DEFINED.match(text.strip())
+    if not m:
+        return 0.0
+    term = normalise(m.group(1))
+    return 0.4 if term in normalise(question) else -0.1
 
 
 def sentence_footnotes(sentence: str, hit: ScoredPassage) -> list[Footnote]:
@@ -129,6 +146,8 @@ def sentence_footnotes(sentence: str, hit: ScoredPassage) -> list[Footnote]:
 
 
 _ITEM = re.compile(r"^([a-zđ]\)|[-+•]|\d+\.)")
+_POINT = re.compile(r"^([a-zđ]\)|[-+•])")
+_CLAUSE_ITEM = re.compile(r"^\d+\.\s")
 
 
 def compose(
@@ -136,6 +155,7 @@ def compose(
     kind: QuestionKind,
     candidates: list[Candidate],
     next_passage: Callable[[ScoredPassage], ScoredPassage | None] | None = None,
+    article: Callable[[ScoredPassage], list[ScoredPassage]] | None = None,
 ) -> tuple[str, list[Citation]]:
     """One to three quoted sentences, each followed by its [n]; footnotes named when asked.
 
@@ -150,14 +170,20 @@ def compose(
     chosen: list[Candidate] = [lead, best] if lead else [best]
     if best.sentence.text.rstrip().endswith(":") or kind == QuestionKind.LIST:
         items = _list_items(best, next_passage, scores)
+        in_order = False
+        if not items and kind == QuestionKind.LIST and _CLAUSE_ITEM.match(best.sentence.text):
+            # "những nguyên tắc nào": the clauses of the article, from the first
+            chosen, in_order = [], True
+            items = _siblings(best, article, scores)
         budget = MAX_ANSWER_CHARS - sum(len(c.sentence.text) for c in chosen)
         picked: list[Candidate] = []
-        for item in sorted(items, key=lambda c: -c.score):
+        for item in items if in_order else sorted(items, key=lambda c: -c.score):
             if len(item.sentence.text) <= budget:
                 picked.append(item)
                 budget -= len(item.sentence.text)
         order = {id(c): i for i, c in enumerate(items)}
         chosen += sorted(picked, key=lambda c: order[id(c)])
+        chosen = chosen or [best]
     if len(chosen) == 1:
         for cand in candidates[1:4]:
             total = sum(len(c.sentence.text) for c in chosen) + len(cand.sentence.text)
@@ -195,7 +221,7 @@ def compose(
             cite.quote = p.text[cite.quote_span[0] : cand.sentence.end]
             cite.quote_span = (cite.quote_span[0], cand.sentence.end)
             cite.footnotes += [f for f in notes if f not in cite.footnotes]
-        parts.append((cand.sentence.text, cite.n, notes))
+        parts.append((cand.sentence.display, cite.n, notes))
 
     text = _render(parts, kind)
     first = chosen[0]
@@ -205,17 +231,31 @@ def compose(
 
 
 def _lead_in(best: Candidate) -> Candidate | None:
-    """For a list item, the sentence announcing the list ("… sau đây:") before it."""
-    if not _ITEM.match(best.sentence.text):
+    """For a point (``a)``, ``-``), the sentence announcing its list ("… sau đây:") before it."""
+    if not _POINT.match(best.sentence.text):
         return None
     sentences = split_sentences(best.hit.passage.text)
     for j in range(best.index - 1, -1, -1):
         text = sentences[j].text
         if text.rstrip().endswith(":"):
             return Candidate(best.hit, best.rank, sentences[j], j, best.score)
-        if not _ITEM.match(text):
+        if not _POINT.match(text):
             return None
     return None
+
+
+def _siblings(
+    best: Candidate,
+    article: Callable[[ScoredPassage], list[ScoredPassage]] | None,
+    scores: dict[tuple[str, int], float],
+) -> list[Candidate]:
+    """The numbered clauses (``1.``, ``2.``…) of the article ``best`` belongs to, in order."""
+    items: list[Candidate] = []
+    for hit in article(best.hit) if article else [best.hit]:
+        for j, sent in enumerate(split_sentences(hit.passage.text)):
+            if _CLAUSE_ITEM.match(sent.text):
+                items.append(Candidate(hit, best.rank, sent, j, scores.get((hit.passage.id, j), best.score - 0.5)))
+    return items
 
 
 def _list_items(

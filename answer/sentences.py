@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_BOUNDARY = re.compile(r"(?<=[.!?;])[\s]+(?=[\"“(]?[A-ZÀ-ỸĐ0-9\-+•])|\n+")
+from ingest.vietnamese import UPPER
+
+_BOUNDARY = re.compile(rf"(?<=[.!?;])\s+(?=[\"“(]?[{UPPER}0-9\-+•])|\n+")
 _LIST_MARKER = re.compile(r"^(?:\d+(?:\.\d+)*|[a-zđ]|[IVXLC]+)\.$")
 _ABBREV_END = re.compile(r"(?:\b[A-ZĐ]{1,3}|TP|Tp|ThS|TS|v\.v)\.$")
 
@@ -17,6 +19,13 @@ class Sentence:
     text: str
     start: int
     end: int
+    cut_start: bool = False
+    cut_end: bool = False
+
+    @property
+    def display(self) -> str:
+        """The text with "…" where a long sentence was cut to its best clauses."""
+        return ("… " if self.cut_start else "") + self.text + (" …" if self.cut_end else "")
 
 
 def split_sentences(text: str) -> list[Sentence]:

@@ -72,12 +72,14 @@ def ingest(
     """Bring the index in ``store`` up to date with the files under ``paths``.
 
     Unchanged files (same content hash, same embedding model) are skipped; changed files
-    replace their passages; files that no longer exist leave the index. A file that fails
+    replace their passages; files gone from a folder being ingested leave the index (files
+    ingested from elsewhere stay). A file that fails
     keeps its previous passages, if any, and is reported in ``failed``.
     """
     report = IngestReport()
     spec = model or model_spec()
-    files, missing = discover(Path(p) for p in paths)
+    paths = [Path(p) for p in paths]
+    files, missing = discover(paths)
     report.failed += missing
     old = index_store.load(store) if index_store.exists(store) else None
     if old is not None and old.model != spec:
@@ -113,13 +115,15 @@ def ingest(
         (report.updated if previous else report.added).append(key)
 
     seen = {str(p) for p, _, _ in new_docs} | set(keep)
+    folders = [Path(p).resolve() for p in paths if Path(p).is_dir()]
     for key, entry in old_files.items():
         if key in seen:
             continue
-        if Path(key).exists():
-            keep[key] = entry  # ingested earlier from another path: still valid
+        scanned = any(Path(key).is_relative_to(folder) for folder in folders)
+        if scanned and not Path(key).exists():
+            report.removed.append(key)  # gone from a folder we just read: it leaves the index
         else:
-            report.removed.append(key)
+            keep[key] = entry  # ingested earlier from elsewhere: still valid
 
     if not report.changed and old is not None:
         report.passages = len(old.passages)

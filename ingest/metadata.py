@@ -8,6 +8,7 @@ from typing import Any
 
 from ingest.blocks import Block
 from ingest.references import DOC_NUMBER, kind_from_number
+from ingest.vietnamese import UPPER
 
 TYPE_WORDS = {
     "NGHỊ ĐỊNH": "Nghị định",
@@ -32,7 +33,7 @@ _NUMBER = re.compile(rf"(?:Số|SỐ|Luật số)\s*:\s*(?P<number>{DOC_NUMBER})
 _TITLE_NUMBER = re.compile(rf"\bsố\s+(?P<number>{DOC_NUMBER})")
 _DATE_WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 _PLACE_DATE = re.compile(r"[A-ZĐ][\wÀ-ỹ ]{1,30},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
-_PROVINCE = re.compile(r"(?:TỈNH|THÀNH PHỐ)\s+([A-ZÀ-Ỹ][A-ZÀ-Ỹ ]+?)(?=\s*(?:-{2,}|\||$|\n|CỘNG))")
+_PROVINCE = re.compile(rf"(?:TỈNH|THÀNH PHỐ)\s+([{UPPER}][{UPPER} ]+?)(?=\s*(?:-{{2,}}|\||$|\n|CỘNG))")
 _HEAD_SCAN = 40
 _ISSUER_SCAN = 6
 

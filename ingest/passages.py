@@ -9,12 +9,12 @@ from ingest.blocks import Block
 from ingest.models import Footnote, LegalReference, Passage
 from ingest.references import find_references
 from ingest.structure import Heading, classify, is_appendix
-from ingest.vietnamese import SUPERSCRIPT_DIGITS, from_superscript, strip_superscripts
+from ingest.vietnamese import SUPERSCRIPT_DIGITS, UPPER, from_superscript, strip_superscripts
 
 MAX_CHARS = 900
 MIN_CHARS = 200
 _MARKER = re.compile(f"[{SUPERSCRIPT_DIGITS}]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"“(]?[A-ZÀ-Ỹ0-9\-+])")
+_SENTENCE_END = re.compile(rf"(?<=[.!?;])\s+(?=[\"“(]?[{UPPER}0-9\-+])")
 _CLAUSE = re.compile(r"^\d+\.\s")
 
 
