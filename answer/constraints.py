@@ -86,20 +86,29 @@ def asked_unit(question: str) -> str | None:
 
 def has_figure_with_unit(text: str, unit: str) -> bool:
     """True if ``text`` holds a number followed (closely) by ``unit``."""
-    pattern = rf"\d[\d.,]*\s*(?:\([^)]{{0,30}}\)\s*)?{re.escape(unit)}"
+    pattern = rf"\d[\d.,]*\s*(?:\([^)]{{0,30}}\)\s*)?{re.escape(unit)}(?!\w)"
     return re.search(pattern, normalise(text)) is not None
 
 
-def conflicting_years(question: str, sentence: str) -> bool:
-    """True when the sentence names years, none of them the year the question asks about.
-
-    "PAPI năm 2018?" is not answered by "PAPI năm 2019 … đạt 46,04 điểm".
-    """
-    asked = set(_YEAR_FULL.findall(normalise(question)))
+def _facet_conflict(pattern: re.Pattern[str], question: str, context: str) -> bool:
+    asked = set(pattern.findall(normalise(question)))
     if not asked:
         return False
-    named = set(_YEAR_FULL.findall(normalise(sentence)))
+    named = set(pattern.findall(normalise(context)))
     return bool(named) and not (asked & named)
 
 
-_YEAR_FULL = re.compile(r"\b((?:19|20)\d{2})\b")
+def conflicting_facets(question: str, sentence: str, section: str = "") -> bool:
+    """True when the sentence speaks of another year, or another level of government.
+
+    "PAPI năm 2018?" is not answered by "PAPI năm 2019 … đạt 46,04 điểm"; a question about
+    "UBND cấp tỉnh" is not answered by a procedure of "cấp xã". A year inside a document
+    number (``116/2024/NĐ-CP``) is not a year the sentence speaks of.
+    """
+    return _facet_conflict(_YEAR_FULL, question, sentence) or _facet_conflict(
+        _LEVEL, question, f"{section}\n{sentence}"
+    )
+
+
+_YEAR_FULL = re.compile(r"\b((?:19|20)\d{2})\b(?!/[^\W\d_])")
+_LEVEL = re.compile(r"\bcấp (tỉnh|huyện|xã|trung ương)\b")

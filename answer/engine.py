@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from answer.citations import Citation, check_citations
-from answer.constraints import asked_unit, conflicting_years, has_figure_with_unit, missing_terms
+from answer.constraints import asked_unit, conflicting_facets, has_figure_with_unit, missing_terms
 from answer.extractive import Candidate, compose, score_sentences, sentence_footnotes
 from answer.followup import rewrite_question
 from answer.question import QuestionKind, classify_question
@@ -117,7 +117,8 @@ class Engine:
         # Keep only sentences whose passage meets the question's hard constraints.
         viable = [
             c for c in candidates
-            if not missing_terms(question, _context(c.hit)) and not conflicting_years(question, _sentence_context(c))
+            if not missing_terms(question, self._context(c.hit))
+            and not conflicting_facets(question, _sentence_context(c), c.hit.passage.section)
         ]
         unit = asked_unit(question) if kind == QuestionKind.FIGURE else None
         if unit:
@@ -158,6 +159,11 @@ class Engine:
         if nxt.doc_id != hit.passage.doc_id or nxt.article != hit.passage.article or not nxt.article:
             return None
         return ScoredPassage(nxt, hit.score, hit.dense, hit.lexical)
+
+    def _context(self, hit: ScoredPassage) -> str:
+        """What a passage can vouch for: its text, footnotes, section, and its document's metadata."""
+        meta = self.retriever.documents.get(hit.passage.doc_id, {}).get("metadata", {})
+        return "\n".join([_context(hit), *(str(v) for v in meta.values())])
 
     def _article(self, hit: ScoredPassage) -> list[ScoredPassage]:
         """All passages of the article ``hit`` belongs to, in document order."""

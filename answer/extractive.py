@@ -91,9 +91,22 @@ def score_sentences(
     return out
 
 
+def _inside_quotes(text: str) -> list[bool]:
+    """For each character, whether it sits inside “…” (never cut a quoted name in two)."""
+    depth, out = 0, []
+    for ch in text:
+        if ch == "“":
+            depth += 1
+        elif ch == "”":
+            depth = max(0, depth - 1)
+        out.append(depth > 0)
+    return out
+
+
 def _best_window(sent: Sentence, kind: QuestionKind, overlap, extra: set[str]) -> Sentence:
     """The run of clauses (at most WINDOW_CHARS) of a long sentence that best answers."""
-    cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(sent.text)] + [len(sent.text)]
+    inside = _inside_quotes(sent.text)
+    cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(sent.text) if not inside[m.start()]] + [len(sent.text)]
     best, best_score = None, -1e9
     for a in range(len(cuts) - 1):
         for b in range(a + 1, len(cuts)):
@@ -101,6 +114,8 @@ def _best_window(sent: Sentence, kind: QuestionKind, overlap, extra: set[str]) -
                 break
             piece = sent.text[cuts[a] : cuts[b]]
             score = overlap(set(tokenize(piece)) | extra) + _kind_bonus(kind, piece) + 0.0005 * len(piece)
+            if piece.lstrip()[:1].isupper():
+                score += 0.03  # a clause that starts like a sentence reads better as a quote
             if score > best_score:
                 best, best_score = (cuts[a], cuts[b]), score
     if best is None:

@@ -127,7 +127,7 @@ def split_body(text: str, markdown: bool, footnotes: dict[int, str] | None = Non
             if row:
                 blocks.append(Block(row, start, end, is_table=True, pieces=[(start, end)]))
             continue
-        if current and (LIST_START.match(line) or HEADING_START.match(line)):
+        if current and (HEADING_START.match(line) or (LIST_START.match(line) and _item_may_start(current, markdown))):
             flush()
         current.append((line, start, end))
     flush()
@@ -135,6 +135,14 @@ def split_body(text: str, markdown: bool, footnotes: dict[int, str] | None = Non
     blocks = _rejoin_broken(blocks)
     notes = [Footnote(n, defs[n]) for n in sorted(defs)]
     return Body(blocks=blocks, footnotes=notes)
+
+
+def _item_may_start(current: list[tuple[str, int, int]], markdown: bool) -> bool:
+    """In hard-wrapped markdown, "- 2030 phấn đấu…" after "giai đoạn 2026" continues the line;
+    a list item starts only after a line that closes (``.;:!?)``)."""
+    if not markdown:
+        return True
+    return current[-1][0].rstrip().rstrip("*_").endswith((".", ";", ":", "!", "?", ")", "…"))
 
 
 def _ends_open(text: str) -> bool:
