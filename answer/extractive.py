@@ -19,7 +19,10 @@ from ingest.vietnamese import to_superscript
 
 MAX_ANSWER_CHARS = 600
 _DIGIT = re.compile(r"\d")
-_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}|năm\s+\d{4}")
+_DATE = re.compile(
+    r"\d{1,2}/\d{1,2}/\d{4}|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}|năm\s+\d{4}|tháng\s+\d{1,2}/\d{4}|"
+    r"\b\d{1,2}/\d{4}\b|ngày ký|quý\s+[IV]+"
+)
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:%|hồ sơ|văn bản|người|cơ quan|đơn vị|xã|huyện|tỷ|triệu|chỉ tiêu|thí sinh|lớp|học viên|dịch vụ|ngày|tháng|năm|điểm|/\d+)")
 
 
@@ -199,6 +202,15 @@ def compose(
         order = {id(c): i for i, c in enumerate(items)}
         chosen += sorted(picked, key=lambda c: order[id(c)])
         chosen = chosen or [best]
+    if kind == QuestionKind.DATE and len(chosen) == 1 and not _DATE.search(best.sentence.text):
+        # a plan's task is often followed by its "Thời gian thực hiện: Tháng 12/2025."
+        following = split_sentences(best.hit.passage.text)[best.index + 1 : best.index + 4]
+        for offset, sent in enumerate(following, 1):
+            if _ITEM.match(sent.text):
+                break
+            if _DATE.search(sent.text) and len(sent.text) < 200:
+                chosen.append(Candidate(best.hit, best.rank, sent, best.index + offset, best.score))
+                break
     if len(chosen) == 1:
         for cand in candidates[1:4]:
             total = sum(len(c.sentence.text) for c in chosen) + len(cand.sentence.text)
@@ -208,6 +220,11 @@ def compose(
                 chosen.append(cand)
                 break
 
+    # read in document order within each passage, passages in the order they were chosen
+    first_seen: dict[str, int] = {}
+    for c in chosen:
+        first_seen.setdefault(c.hit.passage.id, len(first_seen))
+    chosen = sorted(chosen, key=lambda c: (first_seen[c.hit.passage.id], c.sentence.start))
     citations: list[Citation] = []
     parts: list[str] = []
     by_passage: dict[str, Citation] = {}
@@ -233,15 +250,16 @@ def compose(
             citations.append(cite)
             by_passage[p.id] = cite
         else:
-            cite.quote = p.text[cite.quote_span[0] : cand.sentence.end]
-            cite.quote_span = (cite.quote_span[0], cand.sentence.end)
+            a = min(cite.quote_span[0], cand.sentence.start)
+            b = max(cite.quote_span[1], cand.sentence.end)
+            cite.quote, cite.quote_span = p.text[a:b], (a, b)
             cite.footnotes += [f for f in notes if f not in cite.footnotes]
         parts.append((cand.sentence.display, cite.n, notes))
 
     text = _render(parts, kind)
     first = chosen[0]
     if _ITEM.match(first.sentence.text) and first.hit.passage.heading:
-        text = f"{first.hit.passage.heading}:\n{text}"
+        text = f"{first.hit.passage.heading.rstrip(':')}:\n{text}"
     return _trim(text), citations
 
 
