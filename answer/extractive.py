@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from answer.citations import Citation
+from answer.citations import MARKER, Citation
 from answer.question import QuestionKind
 from answer.sentences import Sentence, split_sentences
 from index.lexical import BM25, normalise, tokenize
@@ -254,7 +254,7 @@ def compose(
             b = max(cite.quote_span[1], cand.sentence.end)
             cite.quote, cite.quote_span = p.text[a:b], (a, b)
             cite.footnotes += [f for f in notes if f not in cite.footnotes]
-        parts.append((cand.sentence.display, cite.n, notes))
+        parts.append((_escape_markers(cand.sentence.display), cite.n, notes))
 
     text = _render(parts, kind)
     first = chosen[0]
@@ -310,6 +310,11 @@ def _list_items(
             break
         hit, start = next_passage(hit), 0
     return items
+
+
+def _escape_markers(text: str) -> str:
+    """A source's own "[32]" would read as a citation marker: show it with full-width brackets."""
+    return MARKER.sub(lambda m: f"［{m.group(1)}］", text)
 
 
 def _render(parts: list[tuple[str, int, list[Footnote]]], kind: QuestionKind) -> str:

@@ -74,3 +74,21 @@ def test_follow_up_through_the_engine(engine):
     first = engine.ask("Cấp tỉnh tiếp nhận bao nhiêu hồ sơ?")
     follow = engine.ask("còn cấp huyện thì sao?", history=[(first.question, first.answer)])
     assert "71,853" in follow.answer
+
+
+def test_bracketed_numbers_in_the_source_are_not_taken_for_markers(tmp_path):
+    from answer.engine import Engine
+    from index.builder import ingest
+
+    doc = tmp_path / "quy-che.md"
+    doc.write_text(
+        "# Quy chế đào tạo\n\nĐiều 5. Học phí\n\nSinh viên đóng học phí theo mức [32] tín chỉ "
+        "và mức [400] nghìn đồng mỗi tín chỉ.\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "store"
+    assert ingest([doc], store).ok
+    ans = Engine.from_store(store).ask("Sinh viên đóng học phí theo mức nào?")
+    assert not ans.abstained
+    assert "［32］" in ans.answer and "[1]" in ans.answer
+    assert "[32]" in ans.citations[0].quote  # the citation keeps the source as written
