@@ -1,0 +1,282 @@
+"""External benchmarks (ALQAC 2023 laws, UIT regulation QA) as passages, questions and indexes.
+
+The benchmark files are read in place from ``$REFORMQA_BENCH_DIR`` (default
+``<repo>/../shared/bench``) and never copied into the repository. Passage vectors are
+cached in ``<store>/bench-cache/`` as ``.npy`` files keyed by a hash of the embedding
+model and the embedded texts, so a rerun only embeds what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.builder import embed_text
+from index.embeddings import embed_passages, load_embedder, model_spec
+from index.retriever import Retriever
+from index.store import IndexData
+from ingest.models import Passage
+
+log = logging.getLogger(__name__)
+
+ENV_BENCH = "REFORMQA_BENCH_DIR"
+REPO = Path(__file__).resolve().parents[1]
+ALQAC_LAWS = Path("alqac2023/law.json")
+ALQAC_TRAIN = Path("alqac2023/train.json")
+UIT_TRAIN = Path("uit-regulation-qa/train_reg.json")
+CACHE_DIR = "bench-cache"
+EMBED_CHUNK = 64
+
+TRUE_FALSE = "Đúng/Sai"
+MULTIPLE_CHOICE = "Trắc nghiệm"
+ESSAY = "Tự luận"
+
+
+def bench_dir() -> Path:
+    """Folder holding the external benchmarks: ``$REFORMQA_BENCH_DIR`` or ``<repo>/../shared/bench``."""
+    return Path(os.environ.get(ENV_BENCH) or REPO.parent / "shared" / "bench").expanduser()
+
+
+def alqac_available(root: Path | None = None) -> bool:
+    root = root or bench_dir()
+    return (root / ALQAC_LAWS).is_file() and (root / ALQAC_TRAIN).is_file()
+
+
+def uit_available(root: Path | None = None) -> bool:
+    return ((root or bench_dir()) / UIT_TRAIN).is_file()
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- ALQAC 2023 -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """A gold article: the law's name (its id in law.json) and the article number."""
+
+    law_id: str
+    article_id: str
+
+
+@dataclass
+class AlqacQuestion:
+    id: str
+    kind: str
+    question: str
+    gold: list[ArticleRef]
+    answer: str
+    choices: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def gold_answer_text(self) -> str | None:
+        """Text an answer should contain: the essay answer, the chosen option's text, or None (Đúng/Sai)."""
+        if self.kind == MULTIPLE_CHOICE:
+            return self.choices.get(self.answer)
+        if self.kind == ESSAY:
+            return self.answer
+        return None
+
+
+def article_label(article_id: str) -> str:
+    return f"Điều {article_id}"
+
+
+def alqac_key(passage: Passage) -> ArticleRef:
+    """The (law, article number) a passage built by :func:`alqac_passages` holds."""
+    number = (passage.article or "").removeprefix("Điều ").strip()
+    return ArticleRef(passage.doc_id, number)
+
+
+def alqac_passages(root: Path | None = None) -> list[Passage]:
+    """One passage per article of ``alqac2023/law.json``."""
+    path = (root or bench_dir()) / ALQAC_LAWS
+    passages: list[Passage] = []
+    for law in _read_json(path):
+        for art in law["articles"]:
+            label = article_label(art["id"])
+            passages.append(
+                Passage(
+                    id=f"{law['id']}#{art['id']}",
+                    doc_id=law["id"],
+                    document=law["id"],
+                    source=str(ALQAC_LAWS),
+                    section=label,
+                    article=label,
+                    text=art["text"],
+                    span=(0, len(art["text"])),
+                )
+            )
+    return passages
+
+
+def alqac_questions(root: Path | None = None) -> list[AlqacQuestion]:
+    """The questions of ``alqac2023/train.json`` with their gold articles and answers."""
+    path = (root or bench_dir()) / ALQAC_TRAIN
+    return [
+        AlqacQuestion(
+            id=q["question_id"],
+            kind=q["question_type"],
+            question=q["text"],
+            gold=[ArticleRef(r["law_id"], str(r["article_id"])) for r in q["relevant_articles"]],
+            answer=str(q["answer"]),
+            choices=dict(q.get("choices") or {}),
+        )
+        for q in _read_json(path)
+    ]
+
+
+# --- UIT regulation QA ------------------------------------------------------------------
+
+
+@dataclass
+class UitQuestion:
+    id: str
+    question: str
+    answer: str
+    context_id: str
+
+
+def _uit_articles(root: Path | None) -> list[dict[str, Any]]:
+    return _read_json((root or bench_dir()) / UIT_TRAIN)["data"]
+
+
+def uit_passages(root: Path | None = None) -> list[Passage]:
+    """One passage per unique context of ``train_reg.json``; doc_id is the article title."""
+    passages: list[Passage] = []
+    seen: dict[str, str] = {}
+    for article in _uit_articles(root):
+        title = article["title"]
+        for n, para in enumerate(article["paragraphs"]):
+            context = para["context"]
+            if context in seen:
+                continue
+            pid = f"{title}#{n}"
+            seen[context] = pid
+            passages.append(
+                Passage(
+                    id=pid, doc_id=title, document=title, source=str(UIT_TRAIN), section=title,
+                    article=None, text=context, span=(0, len(context)),
+                )
+            )
+    return passages
+
+
+def uit_questions(root: Path | None = None) -> list[UitQuestion]:
+    """Every question with its first gold answer span and the id of its context passage."""
+    ids: dict[str, str] = {}
+    questions: list[UitQuestion] = []
+    for article in _uit_articles(root):
+        for n, para in enumerate(article["paragraphs"]):
+            pid = ids.setdefault(para["context"], f"{article['title']}#{n}")
+            for qa in para["qas"]:
+                if qa.get("is_impossible") or not qa.get("answers"):
+                    continue
+                questions.append(UitQuestion(qa["id"], qa["question"], qa["answers"][0]["text"], pid))
+    return questions
+
+
+# --- in-memory indexes ------------------------------------------------------------------
+
+
+def _documents(passages: list[Passage]) -> dict[str, dict[str, Any]]:
+    """Per-document records shaped like the ones ``reformqa ingest`` writes."""
+    docs: dict[str, dict[str, Any]] = {}
+    for p in passages:
+        doc = docs.setdefault(
+            p.doc_id,
+            {
+                "id": p.doc_id, "title": p.document, "source": p.source,
+                "metadata": _metadata(p.document), "footnotes": [], "articles": [], "passages": 0,
+            },
+        )
+        doc["passages"] += 1
+        if p.article:
+            doc["articles"].append(p.article)
+    return docs
+
+
+def _metadata(title: str) -> dict[str, Any]:
+    """A law's type, as the ingest metadata would give it (lets the engine scope by law name)."""
+    for kind in ("Bộ luật", "Luật"):
+        if title.lower().startswith(kind.lower()):
+            return {"type": kind, "title": title}
+    return {"title": title}
+
+
+def cache_key(texts: list[str], model: str) -> str:
+    digest = hashlib.sha256(model.encode("utf-8"))
+    for text in texts:
+        digest.update(b"\0")
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()[:20]
+
+
+@dataclass
+class EmbedStats:
+    """How the vectors were obtained: from the cache or embedded now, and how long it took."""
+
+    passages: int
+    seconds: float
+    cached: bool
+
+    @property
+    def rate(self) -> float:
+        return self.passages / self.seconds if self.seconds > 0 else float("inf")
+
+
+def passage_vectors(
+    passages: list[Passage], cache: Path | None, name: str, model: str | None = None
+) -> tuple[np.ndarray, EmbedStats]:
+    """Vectors for ``passages`` (``embed_text``), read from or written to ``cache``."""
+    spec = model or model_spec()
+    texts = [embed_text(p) for p in passages]
+    path = cache / f"{name}-{cache_key(texts, spec)}.npy" if cache else None
+    t0 = time.perf_counter()
+    if path is not None and path.is_file():
+        vectors = np.load(path)
+        if vectors.shape[0] == len(texts):
+            return vectors, EmbedStats(len(texts), time.perf_counter() - t0, True)
+        log.warning("%s: wrong shape %s, re-embedding", path, vectors.shape)
+    vectors = _embed(texts, spec, name)
+    stats = EmbedStats(len(texts), time.perf_counter() - t0, False)
+    log.info("%s: embedded %d passages in %.1f s (%.1f passages/s)", name, len(texts), stats.seconds, stats.rate)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, vectors)
+        os.replace(tmp, path)
+    return vectors, stats
+
+
+def _embed(texts: list[str], spec: str, name: str) -> np.ndarray:
+    model = load_embedder(spec)
+    rows = []
+    for start in range(0, len(texts), EMBED_CHUNK):
+        rows.append(embed_passages(model, texts[start : start + EMBED_CHUNK]))
+        log.info("%s: embedded %d/%d", name, min(start + EMBED_CHUNK, len(texts)), len(texts))
+    return np.vstack(rows).astype(np.float32)
+
+
+def build_retriever(
+    passages: list[Passage], cache: Path | None = None, name: str = "bench", model: str | None = None
+) -> tuple[Retriever, EmbedStats]:
+    """An in-memory :class:`Retriever` over ``passages`` (vectors cached under ``cache``)."""
+    spec = model or model_spec()
+    vectors, stats = passage_vectors(passages, cache, name, spec)
+    data = IndexData(model=spec, passages=passages, vectors=vectors, documents=_documents(passages), files={})
+    return Retriever(data), stats
+
+
+def cache_dir(store: Path) -> Path:
+    return store / CACHE_DIR
