@@ -229,7 +229,8 @@ def environment_line(start_load: tuple[float, float, float] | None = None) -> st
     loads = f"at start {fmt(start_load)}, at end {fmt(os.getloadavg())}" if start_load else fmt(os.getloadavg())
     return (
         f"Machine: {os.cpu_count()} CPU(s); load average (1/5/15 min) {loads}; "
-        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; {time.strftime('%Y-%m-%d %H:%M')}."
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}; {time.strftime('%Y-%m-%d %H:%M')}."
     )
 
 
