@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("no benchmarks in %s (set %s)", root, datasets.ENV_BENCH)
         return 2
     t_start, load0 = time.perf_counter(), os.getloadavg()
-    parts = ["# `make bench-qa`: external QA sets through `Engine.ask`", ""]
+    parts = ["## `make bench-qa`: external QA sets through `Engine.ask`", ""]
     if args.limit:
         parts += [f"**Quick run: {args.limit} questions of each set only.**", ""]
     if datasets.alqac_available(root):
