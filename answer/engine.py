@@ -221,7 +221,3 @@ def _context(hit: ScoredPassage) -> str:
     parts = [p.text, p.section, p.document, p.source.replace("-", " "), p.heading]
     parts += [f.text for f in p.footnotes]
     return "\n".join(parts)
-
-
-def default_store() -> Path:
-    return store_dir(os.environ.get("REFORMQA_STORE"))

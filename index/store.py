@@ -161,13 +161,6 @@ def load(store: Path) -> IndexData:
     return IndexData(manifest["model"], passages, np.asarray(vectors, np.float32), documents, files)
 
 
-def load_manifest(store: Path) -> dict[str, Any] | None:
-    build = current_build(store)
-    if build is None:
-        return None
-    return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-
-
 def size_on_disk(store: Path) -> int:
     """Bytes used by the live build."""
     build = current_build(store)
