@@ -14,7 +14,7 @@ from index import store as index_store
 from index.embeddings import embed_passages, load_embedder, model_spec
 from index.store import FileEntry, IndexData
 from ingest.models import Document, Passage
-from ingest.pipeline import parse_file
+from ingest.pipeline import PARSER_VERSION, parse_file
 from ingest.source import IngestError
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def ingest(
 ) -> IngestReport:
     """Bring the index in ``store`` up to date with the files under ``paths``.
 
-    Unchanged files (same content hash, same embedding model) are skipped; changed files
+    Unchanged files (same content hash, embedding model and parser version) are skipped; changed files
     replace their passages; files gone from a folder being ingested leave the index (files
     ingested from elsewhere stay). A file that fails
     keeps its previous passages, if any, and is reported in ``failed``.
@@ -85,6 +85,9 @@ def ingest(
     if old is not None and old.model != spec:
         log.info("embedding model changed (%s -> %s): re-embedding everything", old.model, spec)
         old = None
+    reparse = old is not None and old.parser != PARSER_VERSION
+    if reparse:
+        log.info("parser changed (%s -> %s): re-parsing every file", old.parser or "1", PARSER_VERSION)
 
     old_files = old.files if old else {}
     keep: dict[str, FileEntry] = {}
@@ -100,7 +103,7 @@ def ingest(
             report.failed.append((key, f"{path.name}: cannot read ({exc.strerror})"))
             continue
         previous = old_files.get(key)
-        if previous and previous.sha256 == digest:
+        if previous and previous.sha256 == digest and not reparse:
             keep[key] = previous
             report.unchanged.append(key)
             continue
@@ -125,7 +128,7 @@ def ingest(
         else:
             keep[key] = entry  # ingested earlier from elsewhere: still valid
 
-    if not report.changed and old is not None:
+    if not report.changed and old is not None and not reparse:
         report.passages = len(old.passages)
         return report
 
@@ -154,13 +157,22 @@ def _assemble(
             rows.append(old.vectors[np.array(mask)])
         documents.update({k: v for k, v in old.documents.items() if k in kept_ids - new_ids})
 
-    embedder = load_embedder(spec)
+    # a passage whose embedded text did not change keeps its vector (re-parse, small edits)
+    known: dict[str, np.ndarray] = {}
+    if old is not None:
+        known = {embed_text(p): v for p, v in zip(old.passages, old.vectors)}
+    embedder = None
     files = dict(keep)
     for n, (path, digest, doc) in enumerate(new_docs, 1):
         if progress:
             progress(f"embedding {path.name}", n, len(new_docs))
         texts = [embed_text(p) for p in doc.passages]
-        rows.append(embed_passages(embedder, texts))
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        if todo:
+            embedder = embedder or load_embedder(spec)
+            known.update(zip(todo, embed_passages(embedder, todo)))
+        if texts:
+            rows.append(np.vstack([known[t] for t in texts]).astype(np.float32))
         passages += doc.passages
         documents[doc.id] = {
             "id": doc.id,
@@ -173,7 +185,7 @@ def _assemble(
         }
         files[str(path)] = FileEntry(str(path), digest, doc.id, len(doc.passages))
     vectors = np.vstack(rows) if rows else np.zeros((0, 0), np.float32)
-    return IndexData(spec, passages, vectors, documents, files)
+    return IndexData(spec, passages, vectors, documents, files, PARSER_VERSION)
 
 
 def embed_text(passage: Passage) -> str:

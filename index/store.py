@@ -4,7 +4,7 @@ Layout of the store directory (``storage/`` by default, ``--store`` or ``REFORMQ
 
     CURRENT                 name of the live build folder (replaced atomically)
     builds/<name>/
-        manifest.json       embedding model, files with content hashes, counts
+        manifest.json       embedding model, parser version, files with content hashes, counts
         documents.json      per-document title, metadata, footnotes, articles
         docstore.json       llama-index SimpleDocumentStore: one TextNode per passage
         vectors.faiss       FAISS inner-product index, row i = passage ids[i]
@@ -70,6 +70,7 @@ class IndexData:
     vectors: np.ndarray
     documents: dict[str, dict[str, Any]]
     files: dict[str, FileEntry] = field(default_factory=dict)
+    parser: str = ""
 
     @property
     def dim(self) -> int:
@@ -124,6 +125,7 @@ def save(store: Path, data: IndexData) -> Path:
             {
                 "format": FORMAT_VERSION,
                 "model": data.model,
+                "parser": data.parser,
                 "dim": data.dim,
                 "passages": len(data.passages),
                 "files": {k: v.to_dict() for k, v in data.files.items()},
@@ -158,7 +160,9 @@ def load(store: Path) -> IndexData:
     vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, 0), np.float32)
     documents = json.loads((build / "documents.json").read_text(encoding="utf-8"))
     files = {k: FileEntry(**v) for k, v in manifest.get("files", {}).items()}
-    return IndexData(manifest["model"], passages, np.asarray(vectors, np.float32), documents, files)
+    return IndexData(
+        manifest["model"], passages, np.asarray(vectors, np.float32), documents, files, manifest.get("parser", "")
+    )
 
 
 def size_on_disk(store: Path) -> int:

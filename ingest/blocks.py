@@ -37,6 +37,7 @@ class Block:
     is_table: bool = False
     after_footnotes: bool = False
     md_heading: int = 0
+    bold: bool = False
     pieces: list[tuple[int, int]] = field(default_factory=list)
 
 
@@ -91,6 +92,7 @@ def split_body(text: str, markdown: bool, footnotes: dict[int, str] | None = Non
         m = re.match(r"^(#{1,6})\s+(.*)$", raw) if markdown else None
         if m:
             heading, raw = len(m.group(1)), m.group(2)
+        bold = markdown and raw.startswith("**") and raw.rstrip().endswith("**") and raw.count("**") == 2
         display = clean_markdown(raw) if markdown else re.sub(r"[ \t]+", " ", raw).strip()
         display = MD_MARKER.sub(lambda mm: to_superscript(int(mm.group(1))), display)
         if display:
@@ -101,6 +103,7 @@ def split_body(text: str, markdown: bool, footnotes: dict[int, str] | None = Non
                     end=current[-1][2],
                     after_footnotes=pending_gap,
                     md_heading=heading,
+                    bold=bold,
                     pieces=[(s, e) for _, s, e in current],
                 )
             )

@@ -46,7 +46,7 @@ def annotate(blocks: list[Block], legal: bool) -> list[Structured]:
         in_article = any(h.kind == "article" for h in stack)
         if is_appendix(block.text) and in_article:
             stack = [h for h in stack if h.level < 1]
-        heading = None if block.is_table else classify(block.text, in_article, legal)
+        heading = None if block.is_table else classify(block.text, in_article, legal, block.bold)
         if heading is None and block.md_heading and len(block.text) < 200 and not legal:
             heading = Heading("roman", "", block.text) if block.md_heading <= 2 else None
         if heading is not None:

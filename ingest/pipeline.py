@@ -15,6 +15,10 @@ from ingest.source import IngestError, SourceText
 
 log = logging.getLogger(__name__)
 
+# Bump when parsing changes what a file yields: stores built by another version re-parse
+# every file on the next ingest (unchanged passages keep their vectors).
+PARSER_VERSION = "2"
+
 _LEGAL_TYPES = {"Nghị định", "Luật", "Thông tư", "Nghị quyết", "Quyết định", "Pháp lệnh"}
 
 

@@ -58,8 +58,10 @@ def _short_heading_text(text: str, limit: int = 160) -> bool:
     return len(text) <= limit and not text.rstrip().endswith((".", ";", ",", ":"))
 
 
-def classify(text: str, in_article: bool, legal: bool) -> Heading | None:
+def classify(text: str, in_article: bool, legal: bool, bold: bool = False) -> Heading | None:
     """Return the heading ``text`` is, or None for body text.
+
+    A paragraph set wholly in bold may be a longer heading (a procedure's full name).
 
     Inside an article, ``1.`` and ``a)`` are clauses and points (body), not headings.
     A quoted ``“Điều 5.`` (an amendment's new text) is body, not an article.
@@ -81,7 +83,7 @@ def classify(text: str, in_article: bool, legal: bool) -> Heading | None:
     if m and _short_heading_text(t, 200):
         return Heading("roman", m.group("num"), m.group("title").strip())
     m = REPORT_NUMBER.match(t)
-    if m and _short_heading_text(t) and "." not in m.group("num"):
+    if m and _short_heading_text(t, 400 if bold else 160) and "." not in m.group("num"):
         return Heading("number", m.group("num"), m.group("title").strip())
     m = REPORT_LETTER.match(t)
     if m and _short_heading_text(t, 120):

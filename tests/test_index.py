@@ -105,3 +105,24 @@ def test_a_crash_mid_ingest_leaves_the_previous_index_usable(tmp_path: Path, sma
     assert r.retrieve("Lạng Giang tiếp nhận bao nhiêu hồ sơ", k=1)[0].passage.doc_id == "ghi-chu"
     # and the next ingest finishes the job
     assert ingest([small_corpus, big], store).ok
+
+
+def test_a_new_parser_version_reparses_and_reuses_vectors(tmp_path: Path, small_corpus: Path, monkeypatch):
+    store = tmp_path / "store"
+    ingest([small_corpus], store)
+    built = index_store.load(store)
+    built.parser = "0"  # as if written by an older parser
+    index_store.save(store, built)
+
+    import index.builder as builder
+
+    calls: list[int] = []
+    real = builder.embed_passages
+    monkeypatch.setattr(builder, "embed_passages", lambda m, texts: calls.append(len(texts)) or real(m, texts))
+    again = ingest([small_corpus], store)
+    assert len(again.updated) == 2 and not again.unchanged
+    assert calls == []  # same passages: vectors reused, nothing re-embedded
+    rebuilt = index_store.load(store)
+    assert rebuilt.parser == builder.PARSER_VERSION
+    assert (rebuilt.vectors == built.vectors).all()
+    assert not ingest([small_corpus], store).changed

@@ -113,3 +113,10 @@ def test_vietnamese_matching_folds_forms_but_display_keeps_source():
     assert match_key(nfd) == match_key("hoà")
     assert match_key("34.881 hồ sơ") == match_key("34,881 hồ sơ")
     assert match_key("81,84%") != match_key("8184%")
+
+
+def test_a_bold_numbered_paragraph_is_a_heading_even_when_long():
+    doc = parse_file(CORPUS / "quyet-dinh-1378-qd-bnv-tthc-noi-bo.md")
+    deadline = next(p for p in doc.passages if "Trong 15 (mười lăm) ngày" in p.text)
+    # the procedure's full name (over 300 characters, set in bold) heads its fields
+    assert "1. Thủ tục thẩm định việc chuyển giao đơn vị sự nghiệp công lập" in deadline.section
