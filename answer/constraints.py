@@ -58,15 +58,20 @@ def required_terms(question: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def missing_terms(question: str, context: str) -> list[str]:
-    """The required terms of ``question`` absent from ``context`` (accent-insensitive for names)."""
+def missing_terms(question: str, context: str, nearby: str = "") -> list[str]:
+    """The required terms of ``question`` absent from ``context`` (accent-insensitive for names).
+
+    Names and acronyms may also be found in ``nearby`` text (the passages around: a news item
+    names the minister once, then says "Bộ trưởng"); years and numbers must be in ``context``.
+    """
     ctx = normalise(context)
     ctx_plain = strip_accents(ctx).replace("-", " ")
+    near_plain = strip_accents(normalise(nearby)).replace("-", " ")
     missing = []
     for term in required_terms(question):
         if term in ctx:
             continue
-        if not re.search(r"\d", term) and strip_accents(term) in ctx_plain:
+        if not re.search(r"\d", term) and (strip_accents(term) in ctx_plain or strip_accents(term) in near_plain):
             continue
         missing.append(term)
     return missing

@@ -16,9 +16,11 @@ from answer.citations import Citation, check_citations
 from answer.constraints import asked_unit, conflicting_facets, has_figure_with_unit, missing_terms
 from answer.extractive import Candidate, compose, score_sentences, sentence_footnotes
 from answer.followup import rewrite_question
+from answer.lookups import asks_effect_date, effect_clauses
 from answer.question import QuestionKind, classify_question
 from answer.sentences import split_sentences
 from index.embeddings import embed_passages, embed_query
+from index.lexical import normalise
 from index.retriever import Retriever, ScoredPassage
 from index.store import store_dir
 from ingest.passages import footnote_numbers
@@ -102,22 +104,27 @@ class Engine:
         hits = self.retriever.retrieve(focus, k=max(k, DEFAULT_K), documents=chosen)
         t1 = time.perf_counter()
         kind = classify_question(effective)
-        answer = self._answer(focus, kind, hits)
+        doc_ids = set(scope.doc_ids) if scope.doc_ids and not documents else {h.passage.doc_id for h in hits[:1]}
+        answer = self._answer(focus, kind, hits, doc_ids)
         t2 = time.perf_counter()
         answer.question = question
         answer.rewritten = effective if effective != question else None
         answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}
         return answer
 
-    def _answer(self, question: str, kind: QuestionKind, hits: list[ScoredPassage]) -> Answer:
+    def _answer(
+        self, question: str, kind: QuestionKind, hits: list[ScoredPassage], doc_ids: set[str] | None = None
+    ) -> Answer:
         if not hits:
             return Answer(question, ABSTAIN_TEXT, True, [], {}, [], kind.value)
         candidates = score_sentences(question, kind, hits, self.retriever.bm25)
         candidates = self._rerank(question, candidates)
+        if kind == QuestionKind.DATE and asks_effect_date(question):
+            candidates = self._effect_clause(doc_ids or set(), hits, candidates) + candidates
         # Keep only sentences whose passage meets the question's hard constraints.
         viable = [
             c for c in candidates
-            if not missing_terms(question, self._context(c.hit))
+            if not missing_terms(question, self._context(c.hit), self._neighbours(c.hit))
             and not conflicting_facets(question, _sentence_context(c), c.hit.passage.section)
         ]
         unit = asked_unit(question) if kind == QuestionKind.FIGURE else None
@@ -148,6 +155,28 @@ class Engine:
         for c, sim in zip(head, vectors @ q):
             c.score += SENTENCE_DENSE_WEIGHT * (float(sim) - c.hit.dense)
         return sorted(head, key=lambda c: -c.score) + candidates[SENTENCE_RERANK:]
+
+    def _effect_clause(
+        self, doc_ids: set[str], hits: list[ScoredPassage], candidates: list[Candidate]
+    ) -> list[Candidate]:
+        """The document's own "… này có hiệu lực …" sentence, ahead of everything ranked."""
+        passages = [p for p in self.retriever.passages if p.doc_id in doc_ids]
+        found = effect_clauses(passages)
+        if not found:
+            return []
+        titled = [f for f in found if "hiệu lực" in normalise(f"{f[0].heading} {f[0].section}")]
+        passage, sentence, index = titled[0] if titled else found[-1]
+        top = max((c.score for c in candidates), default=1.0)
+        hit = ScoredPassage(passage, hits[0].score, hits[0].dense, 0.0)
+        return [Candidate(hit, 0, sentence, index, top + 0.5)]
+
+    def _neighbours(self, hit: ScoredPassage) -> str:
+        """The passages either side of ``hit`` in its document (a name said once nearby)."""
+        i = self.retriever.position(hit.passage.id)
+        if i is None:
+            return ""
+        near = self.retriever.passages[max(0, i - 1) : i + 2]
+        return "\n".join(p.text for p in near if p.doc_id == hit.passage.doc_id)
 
     def _next_passage(self, hit: ScoredPassage) -> ScoredPassage | None:
         """The passage after ``hit`` if it continues the same article."""

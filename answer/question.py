@@ -31,7 +31,8 @@ _PATTERNS: list[tuple[QuestionKind, re.Pattern[str]]] = [
     ),
     (
         QuestionKind.DATE,
-        re.compile(r"(khi nào|ngày nào|ngày bao nhiêu|bao giờ|từ ngày|thời điểm nào|năm nào|ngày tháng|vào ngày)"),
+        re.compile(r"(khi nào|ngày nào|ngày bao nhiêu|bao giờ|từ ngày|thời điểm nào|năm nào|ngày tháng|vào ngày|"
+                   r"(vào|trong) thời gian nào|tháng nào|quý nào)"),
     ),
     (
         QuestionKind.FIGURE,

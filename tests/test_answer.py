@@ -92,3 +92,18 @@ def test_bracketed_numbers_in_the_source_are_not_taken_for_markers(tmp_path):
     assert not ans.abstained
     assert "［32］" in ans.answer and "[1]" in ans.answer
     assert "[32]" in ans.citations[0].quote  # the citation keeps the source as written
+
+
+def test_effect_date_comes_from_the_documents_own_effect_clause(engine):
+    # "… trước ngày Luật này có hiệu lực thi hành" (Điều 45) must not pass for the effect clause
+    ans = engine.ask("Luật Cán bộ, công chức số 80/2025/QH15 có hiệu lực thi hành từ ngày nào?")
+    assert not ans.abstained
+    assert "Luật này có hiệu lực thi hành từ ngày 01 tháng 7 năm 2025" in ans.answer
+    assert ans.citations[0].article == "Điều 44"
+
+
+def test_a_name_said_once_nearby_still_counts(engine):
+    # the news item names the minister in its opening, then says "Bộ trưởng"
+    ans = engine.ask("Theo Bộ trưởng Phạm Thị Thanh Trà, hiện nay còn bao nhiêu bộ và cơ quan ngang bộ?")
+    assert not ans.abstained
+    assert "17 bộ và cơ quan ngang bộ" in ans.answer
