@@ -117,3 +117,64 @@ def conflicting_facets(question: str, sentence: str, section: str = "") -> bool:
 
 _YEAR_FULL = re.compile(r"\b((?:19|20)\d{2})\b(?!/[^\W\d_])")
 _LEVEL = re.compile(r"\bcấp (tỉnh|huyện|xã|trung ương)\b")
+
+
+_ASK_WORD = re.compile(r"\b(bao nhiêu|mấy)\b")
+_MEASURE_HEAD = re.compile(r"\b(mức|tổng số|số lượng|số|tỷ lệ|tỉ lệ|chỉ số|xếp hạng|xếp|thời hạn|thời gian)\b")
+_PHRASE_STOP = {
+    "và", "của", "cuả", "trong", "tại", "được", "đã", "là", "theo", "cho", "với", "từ", "trên", "khi", "mà",
+    "so", "đối", "để", "do", "ở", "vào", "thì", "có", "không", "hiện", "nay", "năm", "sau", "trước", "đến",
+    "áp", "dụng", "các", "những", "một", "mỗi", "cả", "thành", "bao", "mấy", "nhiêu", "đạt", "chiếm", "còn",
+}
+_UNIT_WORDS = {
+    "phần", "trăm", "đồng", "tỷ", "triệu", "ngày", "tháng", "năm", "giờ", "phút", "lần", "điểm", "tuổi",
+    "người", "km", "ha",
+}
+
+
+def asked_measure(question: str) -> list[str]:
+    """The words naming what a "bao nhiêu / mấy" question counts or measures.
+
+    "bao nhiêu thí sinh trúng tuyển" → thí sinh trúng tuyển; "mức phạt tiền … bao nhiêu" →
+    mức phạt tiền; "xếp thứ mấy" → xếp thứ. Units (đồng, ngày, phần trăm) are not the measure.
+    """
+    key = normalise(question)
+    m = _ASK_WORD.search(key)
+    if not m:
+        return []
+    after = []
+    for word in re.findall(r"\w+|[^\w\s]", key[m.end() :]):
+        if not word[0].isalnum() or word in _PHRASE_STOP:
+            break
+        after.append(word)
+    after = [w for w in after if w not in _UNIT_WORDS]
+    if after:
+        return after
+    before = key[: m.start()]
+    heads = list(_MEASURE_HEAD.finditer(before))
+    if not heads:
+        return []
+    head = heads[-1]
+    words = [head.group()]
+    for word in re.findall(r"\w+|[^\w\s]", before[head.end() :]):
+        if not word[0].isalnum() or word in _PHRASE_STOP or len(words) >= 4:
+            break
+        words.append(word)
+    return [w for part in words for w in part.split() if w not in _UNIT_WORDS]
+
+
+def measure_missing(question: str, context: str) -> list[str]:
+    """Words of the asked measure absent from ``context`` (accent- and case-insensitive).
+
+    Common acronyms count as written out and the other way round: "văn bản quy phạm pháp
+    luật" is found as "văn bản QPPL", "TTHC" need not be repeated.
+    """
+    ctx = set(re.findall(r"\w+", strip_accents(normalise(context))))
+    words = [w for w in asked_measure(question) if w.upper() not in _GENERIC_ACRONYMS]
+    plain = [strip_accents(w) for w in words]
+    found = [w in ctx for w in plain]
+    for a in range(len(plain)):
+        for b in range(a + 2, len(plain) + 1):
+            if "".join(w[0] for w in plain[a:b]) in ctx:
+                found[a:b] = [True] * (b - a)
+    return [w for w, ok in zip(words, found) if not ok]

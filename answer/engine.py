@@ -13,10 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from answer.citations import Citation, check_citations
-from answer.constraints import asked_unit, conflicting_facets, has_figure_with_unit, missing_terms
+from answer.constraints import (
+    asked_unit,
+    conflicting_facets,
+    has_figure_with_unit,
+    measure_missing,
+    missing_terms,
+)
 from answer.extractive import Candidate, compose, score_sentences, sentence_footnotes
 from answer.followup import rewrite_question
-from answer.lookups import asks_effect_date, effect_clauses
+from answer.lookups import asks_effect_date, effect_clauses, labelled_sentences
 from answer.question import QuestionKind, classify_question
 from answer.sentences import split_sentences
 from index.embeddings import embed_passages, embed_query
@@ -35,6 +41,8 @@ MIN_DENSE = 0.86
 MIN_SENTENCE_SCORE = 0.55
 # How many top sentences get their own embedding, and its weight (measured on the question set).
 SENTENCE_RERANK = int(os.environ.get("REFORMQA_SENTENCE_RERANK", "6"))
+# A field the question names by its label ("thời hạn giải quyết") outranks loose matches.
+FIELD_BONUS = 0.3
 SENTENCE_DENSE_WEIGHT = float(os.environ.get("REFORMQA_SENTENCE_DENSE_WEIGHT", "1.0"))
 
 
@@ -117,7 +125,18 @@ class Engine:
     ) -> Answer:
         if not hits:
             return Answer(question, ABSTAIN_TEXT, True, [], {}, [], kind.value)
+        fields = labelled_sentences(question, self._doc_passages(doc_ids or set()))
+        if fields:
+            known = {h.passage.id for h in hits}
+            top = hits[0]
+            extra = {p.id: p for p, _ in fields if p.id not in known}
+            hits = hits + [ScoredPassage(p, top.score, top.dense, 0.0) for p in extra.values()]
         candidates = score_sentences(question, kind, hits, self.retriever.bm25)
+        marked = {(p.id, i) for p, i in fields}
+        for c in candidates:
+            if (c.hit.passage.id, c.index) in marked:
+                c.score += FIELD_BONUS
+        candidates.sort(key=lambda c: -c.score)
         candidates = self._rerank(question, candidates)
         if kind == QuestionKind.DATE and asks_effect_date(question):
             candidates = self._effect_clause(doc_ids or set(), hits, candidates) + candidates
@@ -130,6 +149,11 @@ class Engine:
         unit = asked_unit(question) if kind == QuestionKind.FIGURE else None
         if unit:
             viable = [c for c in viable if has_figure_with_unit(_sentence_context(c), unit)]
+        # "bao nhiêu thí sinh trúng tuyển": the sentence must speak of what is counted
+        viable = [
+            c for c in viable
+            if not measure_missing(question, f"{_sentence_context(c)}\n{c.hit.passage.section}")
+        ]
         best = viable[0] if viable else None
         if best is None or (best.hit.dense < MIN_DENSE and best.score < MIN_SENTENCE_SCORE):
             return self._abstain(question, kind, hits)
@@ -160,8 +184,7 @@ class Engine:
         self, doc_ids: set[str], hits: list[ScoredPassage], candidates: list[Candidate]
     ) -> list[Candidate]:
         """The document's own "… này có hiệu lực …" sentence, ahead of everything ranked."""
-        passages = [p for p in self.retriever.passages if p.doc_id in doc_ids]
-        found = effect_clauses(passages)
+        found = effect_clauses(self._doc_passages(doc_ids))
         if not found:
             return []
         titled = [f for f in found if "hiệu lực" in normalise(f"{f[0].heading} {f[0].section}")]
@@ -169,6 +192,9 @@ class Engine:
         top = max((c.score for c in candidates), default=1.0)
         hit = ScoredPassage(passage, hits[0].score, hits[0].dense, 0.0)
         return [Candidate(hit, 0, sentence, index, top + 0.5)]
+
+    def _doc_passages(self, doc_ids: set[str]) -> list:
+        return [p for p in self.retriever.passages if p.doc_id in doc_ids]
 
     def _neighbours(self, hit: ScoredPassage) -> str:
         """The passages either side of ``hit`` in its document (a name said once nearby)."""

@@ -34,3 +34,39 @@ def effect_clauses(passages: Iterable[Passage]) -> list[tuple[Passage, Sentence,
             if _EFFECT_CLAUSE.search(normalise(sent.text)):
                 found.append((passage, sent, i))
     return found
+
+
+_LABELLED_LINE = re.compile(r"^(?:[a-zđ]\)|[-+]|\d+\.)?\s*(?P<label>[^:;.]{3,60}):")
+_POINT_PREFIX = re.compile(r"^(?:[a-zđ]\)|\d+\.)\s*")
+
+
+def labelled_sentences(question: str, passages: Iterable[Passage]) -> list[tuple[Passage, int]]:
+    """Fields the question names by their label: "Thời hạn giải quyết: …", "l) Căn cứ pháp lý …".
+
+    Procedures and plans are written as labelled fields; a question that uses a field's label
+    ("thời hạn giải quyết … là bao lâu?") is answered by that field: the labelled line, or the
+    first sentence under a heading with that label. Labels of one or two words are too
+    common to count.
+    """
+    key = normalise(question)
+    found: list[tuple[Passage, int]] = []
+    for passage in passages:
+        heading = _POINT_PREFIX.sub("", passage.section.split(" > ")[-1])
+        sentences = split_sentences(passage.text)
+        if _names_label(key, heading) and sentences:
+            found.append((passage, 0))
+            continue
+        for i, sent in enumerate(sentences):
+            m = _LABELLED_LINE.match(sent.text)
+            if m and _names_label(key, m.group("label")):
+                found.append((passage, i))
+    return found
+
+
+def _names_label(question_key: str, label: str) -> bool:
+    """The question names the label: its first three words in a row, and most of the rest."""
+    words = re.findall(r"\w+", normalise(label))
+    if len(words) < 3 or " ".join(words[:3]) not in question_key:
+        return False
+    asked = set(re.findall(r"\w+", question_key))
+    return sum(w in asked for w in words) >= 0.8 * len(words)

@@ -71,9 +71,13 @@ def _remove_spans(question: str, key: str, spans: list[tuple[int, int]]) -> str:
     for a, b in sorted(spans):
         if a < pos:
             continue
-        out.append(question[pos:a])
+        # "Theo / Căn cứ / Tại <document>" goes with the document's name
+        lead = _LEAD.search(question[pos:a])
+        out.append(question[pos : pos + lead.start()] if lead else question[pos:a])
         pos = b
     out.append(question[pos:])
     text = re.sub(r"\s+", " ", "".join(out))
-    text = re.sub(r"^\s*(?:theo|căn cứ|trong|tại)\s*[,:]?\s*", "", text, flags=re.IGNORECASE)
     return text.strip(" ,") or question
+
+
+_LEAD = re.compile(r"(?:^|\s)(?:theo|căn cứ|trong|tại)\s*[,:]?\s*$", re.IGNORECASE)

@@ -107,3 +107,23 @@ def test_a_name_said_once_nearby_still_counts(engine):
     ans = engine.ask("Theo Bộ trưởng Phạm Thị Thanh Trà, hiện nay còn bao nhiêu bộ và cơ quan ngang bộ?")
     assert not ans.abstained
     assert "17 bộ và cơ quan ngang bộ" in ans.answer
+
+
+def test_asked_measure_names_what_is_counted():
+    from answer.constraints import asked_measure, measure_missing
+
+    assert asked_measure("Có bao nhiêu thí sinh trúng tuyển?") == ["thí", "sinh", "trúng", "tuyển"]
+    assert asked_measure("Mức phạt tiền là bao nhiêu đồng?") == ["mức", "phạt", "tiền"]
+    assert asked_measure("Tỉnh xếp thứ mấy?") == ["xếp", "thứ"]
+    assert asked_measure("Chỉ số đạt bao nhiêu phần trăm?") == ["chỉ", "số"]
+    # acronyms match their long form and generic ones need not be repeated
+    assert measure_missing("Ban hành bao nhiêu văn bản quy phạm pháp luật?", "ban hành 11 văn bản QPPL") == []
+    assert measure_missing("Tiếp nhận bao nhiêu hồ sơ TTHC?", "tiếp nhận 71,853 hồ sơ") == []
+
+
+def test_a_near_miss_figure_question_abstains_but_its_neighbour_is_answered(engine):
+    # the report gives candidates present at the exam (356), not how many passed
+    passed = engine.ask("Đợt xét tuyển viên chức y tế của Bắc Giang có bao nhiêu thí sinh trúng tuyển?")
+    assert passed.abstained
+    present = engine.ask("Kỳ sát hạch xét tuyển viên chức y tế ở Bắc Giang có bao nhiêu thí sinh có mặt?")
+    assert not present.abstained and "356 thí sinh có mặt" in present.answer
