@@ -22,7 +22,13 @@ from answer.constraints import (
 )
 from answer.extractive import Candidate, compose, score_sentences, sentence_footnotes
 from answer.followup import rewrite_question
-from answer.lookups import asks_effect_date, effect_clauses, labelled_sentences
+from answer.lookups import (
+    asks_effect_date,
+    asks_issue_date,
+    effect_clauses,
+    issue_date_line,
+    labelled_sentences,
+)
 from answer.question import QuestionKind, classify_question
 from answer.sentences import split_sentences
 from index.embeddings import embed_passages, embed_query
@@ -140,6 +146,12 @@ class Engine:
         candidates = self._rerank(question, candidates)
         if kind == QuestionKind.DATE and asks_effect_date(question):
             candidates = self._effect_clause(doc_ids or set(), hits, candidates) + candidates
+        elif kind == QuestionKind.DATE and asks_issue_date(question) and len(doc_ids or ()) == 1:
+            found = issue_date_line(self._doc_passages(doc_ids or set()))
+            if found:
+                top = max((c.score for c in candidates), default=1.0)
+                hit = ScoredPassage(found[0], hits[0].score, hits[0].dense, 0.0)
+                candidates = [Candidate(hit, 0, found[1], -1, top + 0.5), *candidates]
         # Keep only sentences whose passage meets the question's hard constraints.
         viable = [
             c for c in candidates

@@ -26,6 +26,41 @@ def asks_effect_date(question: str) -> bool:
     return bool(_ASKS_EFFECT.search(normalise(question)))
 
 
+_ASKS_ISSUE = re.compile(
+    r"((ban hành|được ký|ký|thông qua)( ban hành)?( vào)? (ngày nào|ngày bao nhiêu|khi nào|bao giờ|hôm nào)|"
+    r"ngày (ban hành|ký)( là)? (ngày )?(nào|bao nhiêu|khi nào))"
+)
+PLACE_DATE = re.compile(r"[A-ZĐ][\wÀ-ỹ ]{1,30},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
+
+
+def asks_issue_date(question: str) -> bool:
+    """True for "… ban hành ngày nào / ký ngày bao nhiêu?"."""
+    return bool(_ASKS_ISSUE.search(normalise(question)))
+
+
+_ADOPTED = re.compile(r"này (đã )?được .{0,160}thông qua ngày \d")
+
+
+def issue_date_line(passages: Iterable[Passage]) -> tuple[Passage, Sentence] | None:
+    """When a document was adopted or signed.
+
+    A law's own "Luật này được Quốc hội … thông qua ngày …", else the header line
+    "Hà Nội, ngày 30 tháng 6 năm 2025", if the document has one.
+    """
+    passages = list(passages)
+    for passage in passages:
+        for sent in split_sentences(passage.text):
+            if _ADOPTED.search(normalise(sent.text)):
+                return passage, sent
+    for passage in passages[:2]:
+        m = PLACE_DATE.search(passage.text)
+        if m:
+            text = m.group().strip()
+            start = m.start() + m.group().index(text)
+            return passage, Sentence(text, start, start + len(text))
+    return None
+
+
 def effect_clauses(passages: Iterable[Passage]) -> list[tuple[Passage, Sentence, int]]:
     """The sentences that say when their own document takes effect ("1. Nghị định này có hiệu lực …")."""
     found = []

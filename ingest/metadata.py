@@ -55,7 +55,10 @@ def extract_metadata(blocks: list[Block], path: Path) -> tuple[str, dict[str, An
     if doc_type is None and md_title:
         doc_type = next((v for k, v in TYPE_WORDS.items() if md_title.upper().startswith(k)), None)
 
-    date = _PLACE_DATE.search(head_text) or _DATE_WORDS.search(head_text)
+    # a bare date heads a line; a date after "Căn cứ Luật …" is another document's
+    date = _PLACE_DATE.search(head_text) or next(
+        (m for b in head if (m := _DATE_WORDS.match(b.text.strip(" |*_")))), None
+    )
     header = [b.text for b in blocks[:_ISSUER_SCAN] if len(b.text) < 160 and not b.md_heading]
     issuer = _issuer("\n".join(header), number)
     if doc_type:

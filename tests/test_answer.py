@@ -127,3 +127,10 @@ def test_a_near_miss_figure_question_abstains_but_its_neighbour_is_answered(engi
     assert passed.abstained
     present = engine.ask("Kỳ sát hạch xét tuyển viên chức y tế ở Bắc Giang có bao nhiêu thí sinh có mặt?")
     assert not present.abstained and "356 thí sinh có mặt" in present.answer
+
+
+def test_issue_date_comes_from_the_header_or_the_adoption_clause(engine):
+    signed = engine.ask("Nghị định 48/2013/NĐ-CP được ban hành ngày nào?")
+    assert signed.answer.startswith("Hà Nội, ngày 14 tháng 05 năm 2013")
+    adopted = engine.ask("Luật Cán bộ, công chức số 80/2025/QH15 được thông qua ngày nào?")
+    assert "kỳ họp thứ 9 thông qua ngày 24 tháng 6 năm 2025" in adopted.answer

@@ -120,3 +120,10 @@ def test_a_bold_numbered_paragraph_is_a_heading_even_when_long():
     deadline = next(p for p in doc.passages if "Trong 15 (mười lăm) ngày" in p.text)
     # the procedure's full name (over 300 characters, set in bold) heads its fields
     assert "1. Thủ tục thẩm định việc chuyển giao đơn vị sự nghiệp công lập" in deadline.section
+
+
+def test_a_date_in_the_legal_basis_is_not_the_documents_date():
+    # Nghị định 170/2025 has no place-date line; "Căn cứ Luật … ngày 18 tháng 02 năm 2025" is not its date
+    doc = parse_file(CORPUS / "nghi-dinh-170-2025-nd-cp-tuyen-dung-cong-chuc.md")
+    assert doc.metadata.get("date") != "18/02/2025"
+    assert parse_file(CORPUS / "nghi-dinh-172-2025-nd-cp-ky-luat-can-bo-cong-chuc.md").metadata["date"] == "30/06/2025"
