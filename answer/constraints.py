@@ -73,8 +73,19 @@ def missing_terms(question: str, context: str, nearby: str = "") -> list[str]:
             continue
         if not re.search(r"\d", term) and (strip_accents(term) in ctx_plain or strip_accents(term) in near_plain):
             continue
+        if term.isalpha() and " " not in term and _spelled_out(strip_accents(term), ctx_plain):
+            continue  # THCS written out: "trung học cơ sở"
         missing.append(term)
     return missing
+
+
+def _spelled_out(acronym: str, plain_context: str) -> bool:
+    """True if words of ``plain_context`` (accents stripped) spell ``acronym`` by their initials."""
+    if not 4 <= len(acronym) <= 8:
+        return False
+    words = re.findall(r"\w+", plain_context)
+    initials = "".join(w[0] for w in words)
+    return acronym in initials
 
 
 _ASKED_UNIT = re.compile(r"bao nhiêu\s+(?P<unit>tỷ đồng|triệu đồng|đồng|tuổi|điểm|phần trăm|ngày|tháng|năm|giờ|lần)\b")

@@ -164,7 +164,7 @@ class Engine:
         # "bao nhiêu thí sinh trúng tuyển": the sentence must speak of what is counted
         viable = [
             c for c in viable
-            if not measure_missing(question, f"{_sentence_context(c)}\n{c.hit.passage.section}")
+            if not measure_missing(question, f"{_sentence_context(c)}\n{c.full_text}\n{c.hit.passage.section}")
         ]
         best = viable[0] if viable else None
         if best is None or (best.hit.dense < MIN_DENSE and best.score < MIN_SENTENCE_SCORE):

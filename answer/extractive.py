@@ -35,6 +35,11 @@ class Candidate:
     sentence: Sentence
     index: int
     score: float
+    whole: Sentence | None = None  # the full sentence when ``sentence`` is a window of it
+
+    @property
+    def full_text(self) -> str:
+        return (self.whole or self.sentence).text
 
 
 def _idf(bm25: BM25, token: str) -> float:
@@ -71,7 +76,8 @@ def score_sentences(
         sentences = split_sentences(hit.passage.text)
         heading_tokens = set(tokenize(hit.passage.heading or hit.passage.section))
         preamble = hit.passage.section == "Mở đầu"
-        for i, sent in enumerate(sentences):
+        for i, whole in enumerate(sentences):
+            sent = whole
             if len(sent.text) > LONG_SENTENCE:
                 sent = _best_window(sent, kind, overlap, heading_tokens)
             note_tokens: set[str] = set()
@@ -89,7 +95,7 @@ def score_sentences(
             if sent.text.upper() == sent.text:
                 score -= 0.3
             score -= LENGTH_PENALTY * len(sent.text)
-            out.append(Candidate(hit, rank, sent, i, score))
+            out.append(Candidate(hit, rank, sent, i, score, whole if sent is not whole else None))
     out.sort(key=lambda c: -c.score)
     return out
 

@@ -134,3 +134,11 @@ def test_issue_date_comes_from_the_header_or_the_adoption_clause(engine):
     assert signed.answer.startswith("Hà Nội, ngày 14 tháng 05 năm 2013")
     adopted = engine.ask("Luật Cán bộ, công chức số 80/2025/QH15 được thông qua ngày nào?")
     assert "kỳ họp thứ 9 thông qua ngày 24 tháng 6 năm 2025" in adopted.answer
+
+
+def test_an_acronym_in_the_question_may_be_spelled_out_in_the_source():
+    from answer.constraints import missing_terms
+
+    context = "đối với giáo viên trung học cơ sở (530 chỉ tiêu)"
+    assert missing_terms("Bao nhiêu chỉ tiêu cho giáo viên THCS?", context) == []
+    assert missing_terms("Bao nhiêu chỉ tiêu cho giáo viên THPT?", context) == ["thpt"]
