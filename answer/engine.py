@@ -20,7 +20,7 @@ from answer.constraints import (
     measure_missing,
     missing_terms,
 )
-from answer.extractive import Candidate, compose, score_sentences, sentence_footnotes
+from answer.extractive import Candidate, compose, question_weights, score_sentences, sentence_footnotes
 from answer.followup import rewrite_question
 from answer.lookups import (
     asks_effect_date,
@@ -158,18 +158,15 @@ class Engine:
             if not missing_terms(question, self._context(c.hit), self._neighbours(c.hit))
             and not conflicting_facets(question, _sentence_context(c), c.hit.passage.section)
         ]
+        # The answering sentence must hold the figure's unit and speak of what is counted
+        # ("bao nhiêu thí sinh trúng tuyển"); sentences quoted beside it need not.
         unit = asked_unit(question) if kind == QuestionKind.FIGURE else None
-        if unit:
-            viable = [c for c in viable if has_figure_with_unit(_sentence_context(c), unit)]
-        # "bao nhiêu thí sinh trúng tuyển": the sentence must speak of what is counted
-        viable = [
-            c for c in viable
-            if not measure_missing(question, f"{_sentence_context(c)}\n{c.full_text}\n{c.hit.passage.section}")
-        ]
-        best = viable[0] if viable else None
+        best = next((c for c in viable if self._answers_measure(question, c, unit)), None)
         if best is None or (best.hit.dense < MIN_DENSE and best.score < MIN_SENTENCE_SCORE):
             return self._abstain(question, kind, hits)
-        text, citations = compose(question, kind, viable, self._next_passage, self._article)
+        ordered = [best, *(c for c in viable if c is not best)]
+        weights = question_weights(question, self.retriever.bm25)
+        text, citations = compose(question, kind, ordered, self._next_passage, self._article, weights)
         if self.generator is not None:
             generated = self.generator.answer(question, citations)
             if generated and not check_citations(generated, citations):
@@ -178,6 +175,13 @@ class Engine:
         if problems:
             raise AssertionError(f"citation check failed: {problems}")
         return Answer(question, text, False, citations, {}, hits, kind.value)
+
+    @staticmethod
+    def _answers_measure(question: str, candidate: Candidate, unit: str | None) -> bool:
+        context = _sentence_context(candidate)
+        if unit and not has_figure_with_unit(context, unit):
+            return False
+        return not measure_missing(question, f"{context}\n{candidate.full_text}\n{candidate.hit.passage.section}")
 
     def _rerank(self, question: str, candidates: list[Candidate]) -> list[Candidate]:
         """Re-score the best sentences with their own dense similarity to the question."""

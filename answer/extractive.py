@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from answer.citations import MARKER, Citation
 from answer.question import QuestionKind
@@ -36,6 +36,7 @@ class Candidate:
     index: int
     score: float
     whole: Sentence | None = None  # the full sentence when ``sentence`` is a window of it
+    covered: frozenset[str] = frozenset()  # question tokens the sentence (heading, notes) holds
 
     @property
     def full_text(self) -> str:
@@ -44,6 +45,18 @@ class Candidate:
 
 def _idf(bm25: BM25, token: str) -> float:
     return bm25.idf.get(token, math.log(1 + bm25.n_docs))
+
+
+_ASKING_WORDS = {
+    "bao", "nhiêu", "nào", "thế", "như", "gì", "lâu", "mấy", "sao", "khi", "đâu", "ai", "thì", "và", "là",
+    "có", "không", "được", "của", "cuả", "các", "những", "cho", "với", "đã", "ở", "tại", "trong", "theo",
+}
+
+
+def question_weights(question: str, bm25: BM25) -> dict[str, float]:
+    """The question's content tokens (not its asking words) weighted by rarity in the index."""
+    tokens = {t for t in tokenize(question) if not set(t.split("_")) & _ASKING_WORDS}
+    return {t: _idf(bm25, t) for t in tokens}
 
 
 LONG_SENTENCE = 450
@@ -95,7 +108,9 @@ def score_sentences(
             if sent.text.upper() == sent.text:
                 score -= 0.3
             score -= LENGTH_PENALTY * len(sent.text)
-            out.append(Candidate(hit, rank, sent, i, score, whole if sent is not whole else None))
+            out.append(
+                Candidate(hit, rank, sent, i, score, whole if sent is not whole else None, frozenset(q_tokens & s_tokens))
+            )
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -180,6 +195,7 @@ def compose(
     candidates: list[Candidate],
     next_passage: Callable[[ScoredPassage], ScoredPassage | None] | None = None,
     article: Callable[[ScoredPassage], list[ScoredPassage]] | None = None,
+    weights: dict[str, float] | None = None,
 ) -> tuple[str, list[Citation]]:
     """One to three quoted sentences, each followed by its [n]; footnotes named when asked.
 
@@ -217,6 +233,15 @@ def compose(
             if _DATE.search(sent.text) and len(sent.text) < 200:
                 chosen.append(Candidate(best.hit, best.rank, sent, best.index + offset, best.score))
                 break
+    if len([c for c in chosen if c is not lead]) == 1 and weights:
+        widened = _widen(best, weights)
+        if widened is not None:
+            chosen = [widened if c is best else c for c in chosen]
+            best = widened
+        else:
+            extra = _complement(best, candidates, weights)
+            if extra is not None:
+                chosen.append(extra)
     if len(chosen) == 1:
         for cand in candidates[1:4]:
             total = sum(len(c.sentence.text) for c in chosen) + len(cand.sentence.text)
@@ -267,6 +292,85 @@ def compose(
     if _ITEM.match(first.sentence.text) and first.hit.passage.heading:
         text = f"{first.hit.passage.heading.rstrip(':')}:\n{text}"
     return _trim(text), citations
+
+
+COMPLEMENT_MISSING = 0.25  # share of the question's weight the best sentence leaves out
+COMPLEMENT_GAIN = 0.15  # share a second sentence must add to be quoted too
+COMPLEMENT_SLACK = 0.35  # how far below the best sentence's score it may be
+
+
+def _widen(best: Candidate, weights: dict[str, float]) -> Candidate | None:
+    """A wider run of the same sentence's clauses, when it answers what the window leaves out."""
+    whole = best.whole
+    if whole is None:
+        return None
+    total = sum(weights.values()) or 1.0
+    missing = set(weights) - best.covered
+    if sum(weights[t] for t in missing) < COMPLEMENT_MISSING * total:
+        return None
+    text = whole.text
+    inside = _inside_quotes(text)
+    cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(text) if not inside[m.start()]] + [len(text)]
+    own = set(tokenize(best.sentence.text))
+    context = (best.covered & set(weights)) - own  # what the heading and footnotes already hold
+    base = sum(weights.get(t, 0.0) for t in best.covered)
+    pick, pick_gain = None, COMPLEMENT_GAIN * total
+    for i, a in enumerate(cuts):
+        for b in cuts[i + 1 :]:
+            if b - a > MAX_ANSWER_CHARS:
+                break
+            covered = (set(weights) & set(tokenize(text[a:b]))) | context
+            gain = sum(weights[t] for t in covered) - base
+            if gain > pick_gain or (pick and gain == pick_gain and b - a < pick[1] - pick[0]):
+                pick, pick_gain = (a, b), gain
+    if pick is None:
+        return None
+    a, b = pick
+    piece = text[a:b].rstrip(" ,;:")
+    lead = len(piece) - len(piece.lstrip())
+    start = whole.start + a + lead
+    sentence = Sentence(piece.strip(), start, start + len(piece.strip()), a > 0, b < len(text))
+    covered = best.covered | (set(weights) & set(tokenize(sentence.text)))
+    return replace(best, sentence=sentence, covered=frozenset(covered))
+
+
+def _complement(best: Candidate, candidates: list[Candidate], weights: dict[str, float]) -> Candidate | None:
+    """For a two-part question, the sentence that answers the part the best one leaves out."""
+    total = sum(weights.values()) or 1.0
+    missing = set(weights) - best.covered
+    if sum(weights[t] for t in missing) < COMPLEMENT_MISSING * total:
+        return None
+    room = MAX_ANSWER_CHARS - len(best.sentence.text)
+    pick, pick_gain = None, COMPLEMENT_GAIN * total
+    for cand in candidates[1:10]:
+        if len(cand.sentence.text) > room or cand.sentence.text == best.sentence.text:
+            continue
+        # the sentence just before or after reads on, so it may score lower and add less
+        adjacent = _adjacent(cand, best)
+        if not adjacent and cand.score < best.score - COMPLEMENT_SLACK:
+            continue
+        gain = sum(weights[t] for t in missing & cand.covered) * (2.0 if adjacent else 1.0)
+        if gain > pick_gain:
+            pick, pick_gain = cand, gain
+    return pick
+
+
+def _adjacent(a: Candidate, b: Candidate) -> bool:
+    """True if one sentence directly follows the other, within a passage or across two."""
+    pa, pb = a.hit.passage, b.hit.passage
+    if pa.id == pb.id:
+        return abs(a.index - b.index) == 1
+    if pa.doc_id != pb.doc_id:
+        return False
+    first, second = (a, b) if pa.span[0] < pb.span[0] else (b, a)
+    if _passage_number(second.hit.passage.id) - _passage_number(first.hit.passage.id) != 1:
+        return False
+    return second.index == 0 and first.index == len(split_sentences(first.hit.passage.text)) - 1
+
+
+def _passage_number(passage_id: str) -> int:
+    tail = passage_id.rsplit("#", 1)[-1]
+    return int(tail) if tail.isdigit() else -10
 
 
 def _lead_in(best: Candidate) -> Candidate | None:

@@ -142,3 +142,12 @@ def test_an_acronym_in_the_question_may_be_spelled_out_in_the_source():
     context = "đối với giáo viên trung học cơ sở (530 chỉ tiêu)"
     assert missing_terms("Bao nhiêu chỉ tiêu cho giáo viên THCS?", context) == []
     assert missing_terms("Bao nhiêu chỉ tiêu cho giáo viên THPT?", context) == ["thpt"]
+
+
+def test_a_two_part_question_quotes_the_sentence_before_too(engine):
+    ans = engine.ask(
+        "Công tác tuyên truyền cải cách hành chính ở Bắc Giang được đẩy mạnh ra sao, "
+        "Báo Bắc Giang và Đài Phát thanh và truyền hình Bắc Giang làm được bao nhiêu tin, bài?"
+    )
+    assert "hình thức đa dạng" in ans.answer and "trên 300 tin" in ans.answer
+    assert check_citations(ans.answer, ans.citations) == []
