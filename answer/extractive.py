@@ -430,8 +430,8 @@ def _escape_markers(text: str) -> str:
 def _render(parts: list[tuple[str, int, list[Footnote]]], kind: QuestionKind) -> str:
     """Quoted sentences with their [n] (once per run of the same source); list items on lines.
 
-    For "theo văn bản nào" questions the footnotes come first, as the legal basis; for figures
-    and dates they follow, since a footnote often holds the exact date or breakdown.
+    For "theo văn bản nào" questions the footnotes come first, as the legal basis; otherwise
+    they follow, since a footnote often holds the exact date, breakdown or list.
     """
     lines: list[str] = []
     for i, (sentence, n, _notes) in enumerate(parts):
@@ -445,9 +445,7 @@ def _render(parts: list[tuple[str, int, list[Footnote]]], kind: QuestionKind) ->
     basis = "; ".join(f"{to_superscript(f.number)} {f.text}" for f in notes)
     if kind == QuestionKind.REFERENCE:
         return f"Căn cứ: {basis} [{parts[0][1]}].\n{answer}"
-    if kind in (QuestionKind.DATE, QuestionKind.FIGURE):
-        return f"{answer}\n(Chú thích: {basis} [{parts[0][1]}])"
-    return answer
+    return f"{answer}\n(Chú thích: {basis} [{parts[0][1]}])"
 
 
 def _trim(text: str) -> str:
