@@ -189,3 +189,14 @@ def measure_missing(question: str, context: str) -> list[str]:
             if "".join(w[0] for w in plain[a:b]) in ctx:
                 found[a:b] = [True] * (b - a)
     return [w for w, ok in zip(words, found) if not ok]
+
+
+_ASPECT = re.compile(r"\bvề (?P<aspect>[\wà-ỹđ ]{2,40}?) (?:như thế nào|thế nào|ra sao|là gì|gồm những gì)")
+
+
+def asked_aspect(question: str) -> list[str]:
+    """The words of "điều kiện về <độ tuổi> như thế nào": the side of the matter asked about."""
+    m = _ASPECT.search(normalise(question))
+    if not m:
+        return []
+    return [w for w in m.group("aspect").split() if w not in _PHRASE_STOP]

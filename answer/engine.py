@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 from answer.citations import Citation, check_citations
 from answer.constraints import (
+    asked_aspect,
     asked_unit,
     conflicting_facets,
     has_figure_with_unit,
@@ -49,6 +51,9 @@ MIN_SENTENCE_SCORE = 0.55
 SENTENCE_RERANK = int(os.environ.get("REFORMQA_SENTENCE_RERANK", "6"))
 # A field the question names by its label ("thời hạn giải quyết") outranks loose matches.
 FIELD_BONUS = 0.3
+# How far down, and how far below the best score, a sentence naming the asked aspect may be.
+ASPECT_LOOKAHEAD = 8
+ASPECT_SLACK = 0.3
 SENTENCE_DENSE_WEIGHT = float(os.environ.get("REFORMQA_SENTENCE_DENSE_WEIGHT", "1.0"))
 
 
@@ -162,6 +167,7 @@ class Engine:
         # ("bao nhiêu thí sinh trúng tuyển"); sentences quoted beside it need not.
         unit = asked_unit(question) if kind == QuestionKind.FIGURE else None
         best = next((c for c in viable if self._answers_measure(question, c, unit)), None)
+        best = self._on_aspect(question, best, viable)
         if best is None or (best.hit.dense < MIN_DENSE and best.score < MIN_SENTENCE_SCORE):
             return self._abstain(question, kind, hits)
         ordered = [best, *(c for c in viable if c is not best)]
@@ -175,6 +181,20 @@ class Engine:
         if problems:
             raise AssertionError(f"citation check failed: {problems}")
         return Answer(question, text, False, citations, {}, hits, kind.value)
+
+    def _on_aspect(self, question: str, best: Candidate | None, viable: list[Candidate]) -> Candidate | None:
+        """For "điều kiện về độ tuổi như thế nào", a close sentence that names the aspect."""
+        aspect = asked_aspect(question)
+        if best is None or not aspect:
+            return best
+        bm25 = self.retriever.bm25
+        key = max(aspect, key=lambda w: bm25.idf.get(w, 0.0))
+        if key in set(re.findall(r"\w+", normalise(best.full_text))):
+            return best
+        for c in viable[:ASPECT_LOOKAHEAD]:
+            if c.score >= best.score - ASPECT_SLACK and key in set(re.findall(r"\w+", normalise(c.full_text))):
+                return c
+        return best
 
     @staticmethod
     def _answers_measure(question: str, candidate: Candidate, unit: str | None) -> bool:

@@ -151,3 +151,11 @@ def test_a_two_part_question_quotes_the_sentence_before_too(engine):
     )
     assert "hình thức đa dạng" in ans.answer and "trên 300 tin" in ans.answer
     assert check_citations(ans.answer, ans.citations) == []
+
+
+def test_the_asked_aspect_picks_the_item_that_names_it(engine):
+    from answer.constraints import asked_aspect
+
+    assert asked_aspect("Điều kiện về độ tuổi như thế nào?") == ["độ", "tuổi"]
+    ans = engine.ask("Luật Cán bộ, công chức 2025 quy định về độ tuổi đăng ký dự tuyển công chức như thế nào?")
+    assert "Đủ 18 tuổi trở lên" in ans.answer
