@@ -201,7 +201,9 @@ class Engine:
         context = _sentence_context(candidate)
         if unit and not has_figure_with_unit(context, unit):
             return False
-        return not measure_missing(question, f"{context}\n{candidate.full_text}\n{candidate.hit.passage.section}")
+        # an article's title counts ("Điều 6. Ưu tiên …"); a news item's headline does not
+        title = candidate.hit.passage.section if candidate.hit.passage.article else ""
+        return not measure_missing(question, f"{context}\n{candidate.full_text}\n{title}")
 
     def _rerank(self, question: str, candidates: list[Candidate]) -> list[Candidate]:
         """Re-score the best sentences with their own dense similarity to the question."""
