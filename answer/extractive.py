@@ -60,6 +60,7 @@ def question_weights(question: str, bm25: BM25) -> dict[str, float]:
 
 
 LONG_SENTENCE = 450
+LONG_LIST_SENTENCE = MAX_ANSWER_CHARS + 200  # an inline list ("như: a; b; c.") is quoted whole
 LENGTH_PENALTY = 0.0002
 WINDOW_CHARS = 380
 _CLAUSE_END = re.compile(r"[;,:]\s+")
@@ -91,7 +92,7 @@ def score_sentences(
         preamble = hit.passage.section == "Mở đầu"
         for i, whole in enumerate(sentences):
             sent = whole
-            if len(sent.text) > LONG_SENTENCE:
+            if len(sent.text) > (LONG_LIST_SENTENCE if kind == QuestionKind.LIST else LONG_SENTENCE):
                 sent = _best_window(sent, kind, overlap, heading_tokens)
             note_tokens: set[str] = set()
             for note in sentence_footnotes(sent.text, hit):

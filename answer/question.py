@@ -40,7 +40,7 @@ _PATTERNS: list[tuple[QuestionKind, re.Pattern[str]]] = [
     ),
     (
         QuestionKind.LIST,
-        re.compile(r"(gồm|những gì|những (hình thức|nội dung|nhiệm vụ|trường hợp|hành vi|việc|điều kiện|yêu cầu|nguyên tắc|cơ quan)|các (hình thức|nội dung|nhiệm vụ|trường hợp|hành vi|điều kiện|nguyên tắc)|liệt kê)"),
+        re.compile(r"(những [^?]{2,60} là gì|(những|các) (nguyên nhân|giải pháp|hạn chế|tồn tại|lĩnh vực|biện pháp|tiêu chuẩn)|gồm|những gì|những (hình thức|nội dung|nhiệm vụ|trường hợp|hành vi|việc|điều kiện|yêu cầu|nguyên tắc|cơ quan)|các (hình thức|nội dung|nhiệm vụ|trường hợp|hành vi|điều kiện|nguyên tắc)|liệt kê)"),
     ),
     (QuestionKind.DEFINITION, re.compile(r"(là gì|được hiểu (là|như thế nào)|nghĩa là)")),
 ]

@@ -62,6 +62,9 @@ def test_question_kinds():
     assert classify_question("Tổ công tác được thành lập theo quyết định nào?") == QuestionKind.REFERENCE
     assert classify_question("Nghị định có hiệu lực từ ngày nào?") == QuestionKind.DATE
     assert classify_question("Hình thức kỷ luật gồm những gì?") == QuestionKind.LIST
+    assert classify_question("Những nguyên nhân chủ quan là gì?") == QuestionKind.LIST
+    assert classify_question("Việc ra mắt AI được thực hiện vào thời gian nào?") == QuestionKind.DATE
+    assert classify_question("Thủ tục hành chính là gì?") == QuestionKind.DEFINITION
 
 
 def test_follow_up_is_rewritten_with_the_previous_question():
@@ -159,3 +162,8 @@ def test_the_asked_aspect_picks_the_item_that_names_it(engine):
     assert asked_aspect("Điều kiện về độ tuổi như thế nào?") == ["độ", "tuổi"]
     ans = engine.ask("Luật Cán bộ, công chức 2025 quy định về độ tuổi đăng ký dự tuyển công chức như thế nào?")
     assert "Đủ 18 tuổi trở lên" in ans.answer
+
+
+def test_an_inline_list_is_quoted_whole(engine):
+    ans = engine.ask("Chỉ thị 012/CT-UBND của Đắk Lắk nêu những nguyên nhân chủ quan nào của tồn tại, hạn chế?")
+    assert "chưa được quan tâm đúng mức" in ans.answer and "hạ tầng công nghệ thông tin" in ans.answer
