@@ -106,11 +106,22 @@ def has_figure_with_unit(text: str, unit: str) -> bool:
     return re.search(pattern, normalise(text)) is not None
 
 
+def _facets(pattern: re.Pattern[str], text: str) -> set[str]:
+    """The values of ``pattern`` in ``text``; "503/2003 TTHC" is a ratio, not the year 2003."""
+    out = set()
+    for m in pattern.finditer(text):
+        over = re.search(r"(\d+)/$", text[: m.start()])
+        if over and int(over.group(1)) > 12:
+            continue
+        out.add(m.group(1))
+    return out
+
+
 def _facet_conflict(pattern: re.Pattern[str], question: str, context: str) -> bool:
-    asked = set(pattern.findall(normalise(question)))
+    asked = _facets(pattern, normalise(question))
     if not asked:
         return False
-    named = set(pattern.findall(normalise(context)))
+    named = _facets(pattern, normalise(context))
     return bool(named) and not (asked & named)
 
 

@@ -167,3 +167,18 @@ def test_the_asked_aspect_picks_the_item_that_names_it(engine):
 def test_an_inline_list_is_quoted_whole(engine):
     ans = engine.ask("Chỉ thị 012/CT-UBND của Đắk Lắk nêu những nguyên nhân chủ quan nào của tồn tại, hạn chế?")
     assert "chưa được quan tâm đúng mức" in ans.answer and "hạ tầng công nghệ thông tin" in ans.answer
+
+
+def test_a_ratio_is_not_a_year_and_an_aside_is_not_cut():
+    from answer.constraints import conflicting_facets
+
+    assert not conflicting_facets("năm 2020 cắt giảm bao nhiêu TTHC?", "cắt giảm thời gian 503/2003 TTHC")
+    assert conflicting_facets("năm 2020 cắt giảm bao nhiêu TTHC?", "ban hành ngày 18/12/2019")
+
+
+def test_figures_in_a_parenthesis_stay_together(engine):
+    ans = engine.ask(
+        "Năm 2020 khi công bố bộ TTHC của các sở, Bắc Giang cắt giảm thời gian giải quyết "
+        "cho bao nhiêu TTHC, tổng cộng bao nhiêu ngày?"
+    )
+    assert "503/2003 TTHC" in ans.answer and "3.997 ngày" in ans.answer
