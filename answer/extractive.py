@@ -140,7 +140,9 @@ def _best_window(sent: Sentence, kind: QuestionKind, overlap, extra: set[str]) -
                 break
             piece = sent.text[cuts[a] : cuts[b]]
             score = overlap(set(tokenize(piece)) | extra) + _kind_bonus(kind, piece) + 0.0005 * len(piece)
-            if piece.lstrip()[:1].isupper():
+            if a == 0:
+                score += 0.05  # the sentence's own start names its subject
+            elif piece.lstrip()[:1].isupper():
                 score += 0.03  # a clause that starts like a sentence reads better as a quote
             if score > best_score:
                 best, best_score = (cuts[a], cuts[b]), score
