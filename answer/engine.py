@@ -115,15 +115,17 @@ class Engine:
         question = question.strip()
         effective = rewrite_question(question, history or [])
         t0 = time.perf_counter()
-        scope = self.retriever.scope(effective)
         focus = effective
-        chosen: list[str] | set[str] | None = documents
-        if not documents and scope.doc_ids:
-            chosen, focus = set(scope.doc_ids), scope.question
-        hits = self.retriever.retrieve(focus, k=max(k, DEFAULT_K), documents=chosen)
+        allowed = self.retriever.resolve_documents(documents)
+        if allowed is None:
+            scope = self.retriever.scope(effective)
+            if scope.doc_ids:
+                allowed, focus = set(scope.doc_ids), scope.question
+        hits = self.retriever.retrieve(focus, k=max(k, DEFAULT_K), doc_ids=allowed)
         t1 = time.perf_counter()
         kind = classify_question(effective)
-        doc_ids = set(scope.doc_ids) if scope.doc_ids and not documents else {h.passage.doc_id for h in hits[:1]}
+        # where a document's fixed places (effect clause, header, labelled fields) are looked up
+        doc_ids = allowed if allowed else {h.passage.doc_id for h in hits[:1]}
         answer = self._answer(focus, kind, hits, doc_ids)
         t2 = time.perf_counter()
         answer.question = question

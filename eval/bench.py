@@ -182,7 +182,7 @@ def run_cases(
             scope = retriever.scope(case.question)
             if scope.doc_ids:
                 query, documents = scope.question, set(scope.doc_ids)
-        hits = retriever.retrieve(query, k=depth, documents=documents, mode=mode,
+        hits = retriever.retrieve(query, k=depth, doc_ids=documents, mode=mode,
                                   dense_weight=weights[0], lexical_weight=weights[1])
         ranks.append(case.judge(hits))
     return Scores(ranks)

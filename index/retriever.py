@@ -91,12 +91,15 @@ class Retriever:
         self,
         question: str,
         k: int = 5,
-        documents: list[str] | None = None,
+        doc_ids: set[str] | None = None,
         mode: Mode = Mode.HYBRID,
         dense_weight: float = DENSE_WEIGHT,
         lexical_weight: float = LEXICAL_WEIGHT,
     ) -> list[ScoredPassage]:
-        """Top-``k`` passages for ``question``, optionally only from chosen documents."""
+        """Top-``k`` passages for ``question``, optionally only from the documents ``doc_ids``.
+
+        Names a user gives (``--doc``) become ids through :meth:`resolve_documents`.
+        """
         n = len(self.passages)
         if n == 0 or not question.strip():
             return []
@@ -110,10 +113,10 @@ class Retriever:
             fused = lexical.astype(np.float64)
         else:
             fused = weighted_rrf([dense, lexical], [dense_weight, lexical_weight])
-            fused += _exact_reference_bonus(question, self.passages)
-        allowed = self.resolve_documents(documents) if not isinstance(documents, set) else documents
-        if allowed is not None:
-            mask = np.array([p.doc_id in allowed for p in self.passages])
+            if doc_ids is None:  # within chosen documents, citing a number is no sign of relevance
+                fused += _exact_reference_bonus(question, self.passages)
+        if doc_ids is not None:
+            mask = np.array([p.doc_id in doc_ids for p in self.passages])
             fused = np.where(mask, fused, -np.inf)
         order = np.argsort(-fused, kind="stable")[:k]
         return [

@@ -42,7 +42,7 @@ def test_tokens_keep_numbers_and_fold_vietnamese():
 
 def test_retrieval_can_be_limited_to_documents(corpus_store: Path):
     r = Retriever.load(corpus_store)
-    hits = r.retrieve("thời hạn giải quyết", k=5, documents=["1378/QĐ-BNV"])
+    hits = r.retrieve("thời hạn giải quyết", k=5, doc_ids=r.resolve_documents(["1378/QĐ-BNV"]))
     assert hits and {h.passage.doc_id for h in hits} == {"quyet-dinh-1378-qd-bnv-tthc-noi-bo"}
 
 
