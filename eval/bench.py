@@ -525,14 +525,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_cost:  # first, so ingest timings include loading the model and peak RSS is the app's
         sections += [cost_section(store, args.corpus, args.questions), ""]
     sections += [retrieval_section(store, args.questions, not args.no_external), ""]
-    sections[2:2] = [environment_line(load0), ""]
     sections.append(f"_Whole bench: {time.perf_counter() - t0:.0f} s; peak memory of the bench process "
                     f"(incl. benchmark indexes) {peak_rss_mb():.0f} MB._")
+    publish("bench", sections, load0, args.out)
+    return 0
+
+
+def publish(name: str, sections: list[str], load0: tuple[float, float, float], out: Path) -> None:
+    """Put the machine line under the title, print the section and write it into ``out``."""
+    sections[2:2] = [environment_line(load0), ""]
     markdown = "\n".join(sections)
     print(markdown)
-    write_section("bench", markdown, args.out)
-    log.info("written to %s", args.out)
-    return 0
+    write_section(name, markdown, out)
+    log.info("written to %s", out)
 
 
 if __name__ == "__main__":

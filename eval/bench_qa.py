@@ -27,7 +27,7 @@ from typing import Any
 
 from answer.engine import DEFAULT_K, Answer, Engine
 from eval import datasets
-from eval.bench import RESULTS, article_rank, environment_line, passage_rank, percentile, table, write_section
+from eval.bench import RESULTS, article_rank, passage_rank, percentile, publish, table
 from index.store import store_dir
 from ingest.vietnamese import match_key
 
@@ -244,11 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         parts += [report("UIT regulation QA train_reg.json", outcomes, args.k, UIT_NOTE),
                   f"_UIT: {time.perf_counter() - t0:.0f} s._", ""]
     parts.append(f"_Whole bench-qa: {time.perf_counter() - t_start:.0f} s._")
-    parts[2:2] = [environment_line(load0), ""]
-    markdown = "\n".join(parts)
-    print(markdown)
-    write_section("bench-qa", markdown, args.out)
-    log.info("written to %s", args.out)
+    publish("bench-qa", parts, load0, args.out)
     return 0
 
 
