@@ -88,7 +88,9 @@ def _spelled_out(acronym: str, plain_context: str) -> bool:
     return acronym in initials
 
 
-_ASKED_UNIT = re.compile(r"bao nhiêu\s+(?P<unit>tỷ đồng|triệu đồng|đồng|tuổi|điểm|phần trăm|ngày|tháng|năm|giờ|lần)\b")
+_ASKED_UNIT = re.compile(
+    r"bao nhiêu\s+(?P<unit>tỷ đồng|triệu đồng|đồng|tuổi|điểm|phần trăm|ngày|tháng|năm|giờ|phút|lần)\b"
+)
 
 
 def asked_unit(question: str) -> str | None:

@@ -204,7 +204,8 @@ class Engine:
         if unit and not has_figure_with_unit(context, unit):
             return False
         # an article's title counts ("Điều 6. Ưu tiên …"); a news item's headline does not
-        title = candidate.hit.passage.section if candidate.hit.passage.article else ""
+        last = candidate.hit.passage.section.split(" > ")[-1]
+        title = last if candidate.hit.passage.article and len(last) <= 120 else ""
         return not measure_missing(question, f"{context}\n{candidate.full_text}\n{title}")
 
     def _rerank(self, question: str, candidates: list[Candidate]) -> list[Candidate]:

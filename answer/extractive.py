@@ -213,15 +213,19 @@ def compose(
     lead = _lead_in(best)
     chosen: list[Candidate] = [lead, best] if lead else [best]
     if best.sentence.text.rstrip().endswith(":") or kind == QuestionKind.LIST:
-        items = _list_items(best, next_passage, scores)
+        items = _list_items(lead or best, next_passage, scores)
+        if lead is not None and any(_same(i, best) for i in items):
+            chosen = [lead]  # best is one of the items: it takes its place among them
         in_order = False
         if not items and kind == QuestionKind.LIST and _CLAUSE_ITEM.match(best.sentence.text):
             # "những nguyên tắc nào": the clauses of the article, from the first
             chosen, in_order = [], True
             items = _siblings(best, article, scores)
-        budget = MAX_ANSWER_CHARS - sum(len(c.sentence.text) for c in chosen)
+        limit = LONG_LIST_SENTENCE if kind == QuestionKind.LIST else MAX_ANSWER_CHARS
+        budget = limit - sum(len(c.sentence.text) for c in chosen)
         picked: list[Candidate] = []
-        for item in items if in_order else sorted(items, key=lambda c: -c.score):
+        ranked = items if in_order else sorted(items, key=lambda c: (not _same(c, best), -c.score))
+        for item in ranked:
             if len(item.sentence.text) <= budget:
                 picked.append(item)
                 budget -= len(item.sentence.text)
@@ -260,6 +264,7 @@ def compose(
     for c in chosen:
         first_seen.setdefault(c.hit.passage.id, len(first_seen))
     chosen = sorted(chosen, key=lambda c: (first_seen[c.hit.passage.id], c.sentence.start))
+    chosen = _mark_skipped_items(chosen)
     citations: list[Citation] = []
     parts: list[str] = []
     by_passage: dict[str, Citation] = {}
@@ -359,6 +364,21 @@ def _complement(best: Candidate, candidates: list[Candidate], weights: dict[str,
     return pick
 
 
+def _mark_skipped_items(chosen: list[Candidate]) -> list[Candidate]:
+    """A list item quoted after a gap (items left out for length) starts with "…"."""
+    out = list(chosen)
+    for i in range(1, len(out)):
+        prev, cur = out[i - 1], out[i]
+        gap = cur.hit.passage.id == prev.hit.passage.id and cur.index > prev.index + 1
+        if gap and _ITEM.match(cur.sentence.text) and not cur.sentence.cut_start:
+            out[i] = replace(cur, sentence=replace(cur.sentence, cut_start=True))
+    return out
+
+
+def _same(a: Candidate, b: Candidate) -> bool:
+    return a.hit.passage.id == b.hit.passage.id and a.index == b.index
+
+
 def _adjacent(a: Candidate, b: Candidate) -> bool:
     """True if one sentence directly follows the other, within a passage or across two."""
     pa, pb = a.hit.passage, b.hit.passage
@@ -383,8 +403,9 @@ def _lead_in(best: Candidate) -> Candidate | None:
         return None
     sentences = split_sentences(best.hit.passage.text)
     for j in range(best.index - 1, -1, -1):
-        text = sentences[j].text
-        if text.rstrip().endswith(":"):
+        text = sentences[j].text.rstrip()
+        # "… sau đây:" or a bare clause title "5. Các trường hợp không thực hiện điều động"
+        if text.endswith(":") or (_CLAUSE_ITEM.match(text) and not text.endswith((".", ";", "!", "?", "…"))):
             return Candidate(best.hit, best.rank, sentences[j], j, best.score)
         if not _POINT.match(text):
             return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from answer.citations import Citation, check_citations
 from answer.followup import rewrite_question
 from answer.question import QuestionKind, classify_question
@@ -182,3 +184,13 @@ def test_figures_in_a_parenthesis_stay_together(engine):
         "cho bao nhiêu TTHC, tổng cộng bao nhiêu ngày?"
     )
     assert "503/2003 TTHC" in ans.answer and "3.997 ngày" in ans.answer
+
+
+def test_a_list_under_a_clause_title_comes_with_its_title_in_order(engine):
+    ans = engine.ask("Theo Nghị định 170/2025/NĐ-CP, những trường hợp nào không thực hiện điều động công chức?")
+    lines = ans.answer.splitlines()
+    assert "5. Các trường hợp không thực hiện điều động" in lines
+    items = [line.lstrip("… ")[:2] for line in lines if re.match(r"^(… )?[a-zđ]\)", line)]
+    assert items[:2] == ["a)", "b)"] and len(items) == len(set(items)) >= 4
+    # an item after one left out for length says so
+    assert all(line.startswith("… ") for line in lines if line.lstrip("… ")[:2] in {"d)"} and "c)" not in items)
