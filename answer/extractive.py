@@ -64,6 +64,7 @@ LONG_LIST_SENTENCE = MAX_ANSWER_CHARS + 200  # an inline list ("như: a; b; c.")
 LENGTH_PENALTY = 0.0002
 WINDOW_CHARS = 380
 _CLAUSE_END = re.compile(r"[;,:]\s+")
+_RECIPIENTS = re.compile(r"^Nơi nhận\s*:")
 
 
 def score_sentences(
@@ -90,6 +91,7 @@ def score_sentences(
         sentences = split_sentences(hit.passage.text)
         heading_tokens = set(tokenize(hit.passage.heading or hit.passage.section))
         preamble = hit.passage.section == "Mở đầu"
+        recipients = next((i for i, x in enumerate(sentences) if _RECIPIENTS.match(x.text)), len(sentences))
         for i, whole in enumerate(sentences):
             sent = whole
             if len(sent.text) > (LONG_LIST_SENTENCE if kind == QuestionKind.LIST else LONG_SENTENCE):
@@ -106,6 +108,8 @@ def score_sentences(
                 score -= 0.15
             if preamble and kind != QuestionKind.REFERENCE:
                 score -= 0.2
+            if i >= recipients:
+                score -= 0.5  # "Nơi nhận: - Như Điều 3; …" lists who gets a copy, not what it says
             if sent.text.upper() == sent.text:
                 score -= 0.3
             score -= LENGTH_PENALTY * len(sent.text)
