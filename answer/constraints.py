@@ -188,18 +188,19 @@ def asked_measure(question: str) -> list[str]:
 
 
 def measure_missing(question: str, context: str) -> list[str]:
-    """Words of the asked measure absent from ``context`` (accent- and case-insensitive).
+    """Words of the asked measure absent from ``context`` (case-insensitive, accents kept).
 
     Common acronyms count as written out and the other way round: "văn bản quy phạm pháp
     luật" is found as "văn bản QPPL", "TTHC" need not be repeated.
     """
-    ctx = set(re.findall(r"\w+", strip_accents(normalise(context))))
+    ctx = set(re.findall(r"\w+", normalise(context)))
+    initials = {strip_accents(w) for w in ctx}
     words = [w for w in asked_measure(question) if w.upper() not in _GENERIC_ACRONYMS]
+    found = [w in ctx for w in words]  # with accents: "tiền" is not "tiên"
     plain = [strip_accents(w) for w in words]
-    found = [w in ctx for w in plain]
     for a in range(len(plain)):
         for b in range(a + 2, len(plain) + 1):
-            if "".join(w[0] for w in plain[a:b]) in ctx:
+            if "".join(w[0] for w in plain[a:b]) in initials:
                 found[a:b] = [True] * (b - a)
     return [w for w, ok in zip(words, found) if not ok]
 

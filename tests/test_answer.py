@@ -124,6 +124,8 @@ def test_asked_measure_names_what_is_counted():
     # acronyms match their long form and generic ones need not be repeated
     assert measure_missing("Ban hành bao nhiêu văn bản quy phạm pháp luật?", "ban hành 11 văn bản QPPL") == []
     assert measure_missing("Tiếp nhận bao nhiêu hồ sơ TTHC?", "tiếp nhận 71,853 hồ sơ") == []
+    # accents matter: "ưu tiên" does not speak of "tiền"
+    assert measure_missing("Phải nộp bao nhiêu tiền?", "thứ tự ưu tiên lựa chọn") == ["tiền"]
 
 
 def test_a_near_miss_figure_question_abstains_but_its_neighbour_is_answered(engine):
