@@ -35,7 +35,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 eval: $(STAMP) index
-	$(BIN)/reformqa eval --store $(STORE)
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/questions.jsonl --out eval/results.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/holdout.jsonl --out eval/results-holdout.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind.jsonl --out eval/results-blind.jsonl
 
 bench: $(STAMP) index
 	$(BIN)/python -m eval.bench --store $(STORE)
