@@ -196,3 +196,14 @@ def test_a_list_under_a_clause_title_comes_with_its_title_in_order(engine):
     assert items[:2] == ["a)", "b)"] and len(items) == len(set(items)) >= 4
     # an item after one left out for length says so
     assert all(line.startswith("… ") for line in lines if line.lstrip("… ")[:2] in {"d)"} and "c)" not in items)
+
+
+def test_a_field_named_by_its_label_is_read_from_the_named_procedure(engine):
+    basis = engine.ask("Theo Quyết định 1378/QĐ-BNV, căn cứ pháp lý của các thủ tục hành chính nội bộ là văn bản nào?")
+    assert "283/2025/NĐ-CP" in basis.answer
+    deadline = engine.ask(
+        "Theo Quyết định 1378/QĐ-BNV, thời hạn giải quyết thủ tục thẩm định việc chuyển giao "
+        "đơn vị sự nghiệp công lập giữa các bộ là bao lâu?"
+    )
+    assert "15 (mười lăm) ngày" in deadline.answer
+    assert "Thủ tục thẩm định việc chuyển giao" in deadline.citations[0].section
