@@ -187,16 +187,29 @@ def asked_measure(question: str) -> list[str]:
     return [w for part in words for w in part.split() if w not in _UNIT_WORDS]
 
 
+_GENERIC_MEASURE = {"mức", "số", "lượng", "tổng", "tỷ", "tỉ", "lệ"}
+_Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+
+
+def _fold_iy(word: str) -> str:
+    """lí = lý, kĩ = kỹ: a final y after a consonant is written i by many."""
+    m = re.match(r"^([bcdđghklmnpqrstvx]+)([yýỳỷỹỵ])$", word)
+    return m.group(1) + m.group(2).translate(_Y_TO_I) if m else word
+
+
 def measure_missing(question: str, context: str) -> list[str]:
     """Words of the asked measure absent from ``context`` (case-insensitive, accents kept).
 
     Common acronyms count as written out and the other way round: "văn bản quy phạm pháp
-    luật" is found as "văn bản QPPL", "TTHC" need not be repeated.
+    luật" is found as "văn bản QPPL", "TTHC" need not be repeated; so do "mức", "số lượng",
+    "tỷ lệ" (what is counted matters, not how the question names the count) and lí = lý.
     """
-    ctx = set(re.findall(r"\w+", normalise(context)))
+    ctx = {_fold_iy(w) for w in re.findall(r"\w+", normalise(context))}
     initials = {strip_accents(w) for w in ctx}
-    words = [w for w in asked_measure(question) if w.upper() not in _GENERIC_ACRONYMS]
-    found = [w in ctx for w in words]  # with accents: "tiền" is not "tiên"
+    words = [
+        w for w in asked_measure(question) if w.upper() not in _GENERIC_ACRONYMS and w not in _GENERIC_MEASURE
+    ]
+    found = [_fold_iy(w) in ctx for w in words]  # with accents: "tiền" is not "tiên"
     plain = [strip_accents(w) for w in words]
     for a in range(len(plain)):
         for b in range(a + 2, len(plain) + 1):

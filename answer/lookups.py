@@ -73,6 +73,7 @@ def effect_clauses(passages: Iterable[Passage]) -> list[tuple[Passage, Sentence,
 
 _LABELLED_LINE = re.compile(r"^(?:[a-zđ]\)|[-+]|\d+\.)?\s*(?P<label>[^:;.]{3,60}):")
 _POINT_PREFIX = re.compile(r"^(?:[a-zđ]\)|\d+\.)\s*")
+_FIELD_HEADING = re.compile(r"^[a-zđ]\)\s")
 
 
 def labelled_sentences(question: str, passages: Iterable[Passage]) -> list[tuple[Passage, int]]:
@@ -86,9 +87,10 @@ def labelled_sentences(question: str, passages: Iterable[Passage]) -> list[tuple
     key = normalise(question)
     found: list[tuple[Passage, int]] = []
     for passage in passages:
-        heading = _POINT_PREFIX.sub("", passage.section.split(" > ")[-1])
+        last = passage.section.split(" > ")[-1]
         sentences = split_sentences(passage.text)
-        if _names_label(key, heading) and sentences:
+        # a field heading is lettered ("l) Căn cứ pháp lý …"); a topic title is not a field
+        if _FIELD_HEADING.match(last) and _names_label(key, _POINT_PREFIX.sub("", last)) and sentences:
             found.append((passage, 0))
             continue
         for i, sent in enumerate(sentences):

@@ -207,3 +207,21 @@ def test_a_field_named_by_its_label_is_read_from_the_named_procedure(engine):
     )
     assert "15 (mười lăm) ngày" in deadline.answer
     assert "Thủ tục thẩm định việc chuyển giao" in deadline.citations[0].section
+
+
+def test_only_lettered_field_headings_count_as_labels(engine):
+    from answer.lookups import labelled_sentences
+    from ingest.models import Passage
+
+    passages = engine.retriever.passages
+    fields = labelled_sentences("Căn cứ pháp lý của thủ tục hành chính nội bộ này là gì?", passages)
+    assert fields and all(p.section.endswith("l) Căn cứ pháp lý của thủ tục hành chính") for p, _ in fields)
+    topic = Passage("x#0", "x", "Quy chế", "x.md", "Cấp bảng điểm sinh viên", None, "Trong quá trình học …", (0, 1))
+    assert labelled_sentences("Khi nào được cấp bảng điểm sinh viên?", [topic]) == []
+
+
+def test_measure_words_fold_generic_heads_and_i_y_spelling():
+    from answer.constraints import measure_missing
+
+    assert measure_missing("1 tín chỉ có mấy tiết lí thuyết?", "15 tiết học lý thuyết") == []
+    assert measure_missing("Số lượng tín chỉ tối thiểu là bao nhiêu?", "từ 30 tín chỉ trở lên, tối thiểu") == []
