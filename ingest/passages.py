@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ingest.blocks import Block
 from ingest.models import Footnote, LegalReference, Passage
 from ingest.references import find_references
-from ingest.structure import Heading, classify, is_appendix
+from ingest.structure import Heading, amended_article, classify, is_appendix
 from ingest.vietnamese import SUPERSCRIPT_DIGITS, UPPER, from_superscript, strip_superscripts
 
 MAX_CHARS = 900
@@ -47,6 +47,8 @@ def annotate(blocks: list[Block], legal: bool) -> list[Structured]:
         if is_appendix(block.text) and in_article:
             stack = [h for h in stack if h.level < 1]
         heading = None if block.is_table else classify(block.text, in_article, legal, block.bold)
+        if heading is None and in_article and not block.is_table:
+            heading = amended_article(block.text)
         if heading is None and block.md_heading and len(block.text) < 200 and not legal:
             heading = Heading("roman", "", block.text) if block.md_heading <= 2 else None
         if heading is not None:
@@ -63,6 +65,8 @@ def annotate(blocks: list[Block], legal: bool) -> list[Structured]:
             stack = [h for h in stack if h.level < heading.level]
             stack.append(heading)
         out.append(Structured(list(stack), block, heading))
+        if stack and stack[-1].kind == "amended" and block.text.rstrip().endswith(("”.", "”;", "”", '".')):
+            stack.pop()  # the quoted article ends here; the amending article goes on
         i += 1
     return out
 
@@ -75,7 +79,7 @@ def section_path(path: list[Heading]) -> str:
     for h in path:
         if h.kind in ("roman", "number", "letter"):
             parts.append(h.label)
-        elif h.kind == "article":
+        elif h.kind in ("article", "amended"):
             parts.append(h.full)
         else:
             parts.append(h.label)
@@ -155,7 +159,7 @@ def build_passages(
         if item.heading is not None:
             close()
             current_path = item.path
-            if item.heading.kind == "article":
+            if item.heading.kind in ("article", "amended"):
                 draft.blocks.append(item.block)
             continue
         if current_path is None:

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 # Bump when parsing changes what a file yields: stores built by another version re-parse
 # every file on the next ingest (unchanged passages keep their vectors).
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 _LEGAL_TYPES = {"Nghị định", "Luật", "Thông tư", "Nghị quyết", "Quyết định", "Pháp lệnh"}
 

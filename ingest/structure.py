@@ -17,7 +17,9 @@ REPORT_LETTER = re.compile(r"^(?P<num>[a-zđ])\)\s*(?P<title>\S.*)$")
 APPENDIX = re.compile(r"^(?:PHỤ LỤC|Phụ lục|MẪU SỐ|Mẫu số)\b")
 
 # Levels: a heading closes every open heading of its level or deeper.
-LEVEL = {"part": 0, "chapter": 1, "section": 2, "article": 3, "roman": 1, "number": 2, "letter": 3}
+LEVEL = {"part": 0, "chapter": 1, "section": 2, "article": 3, "amended": 4, "roman": 1, "number": 2, "letter": 3}
+# An amending text quotes the articles it writes: “Điều 35a. Kiểm tra … (inside its own Điều 1).
+AMENDED = re.compile(r"^[“\"]Điều\s+(?P<num>\d+[a-zđ]?)\s*[.:]\s*(?P<title>[^”\"]*)[”\"]?$")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class Heading:
             return f"Mục {self.number}"
         if self.kind == "article":
             return f"Điều {self.number}"
+        if self.kind == "amended":
+            return f"“Điều {self.number}”"
         sep = ")" if self.kind == "letter" else "."
         return f"{self.number}{sep} {self.title}".strip()
 
@@ -51,6 +55,8 @@ class Heading:
         """Label with title: ``Điều 36. Hình thức kỷ luật đối với công chức``."""
         if self.kind in ("roman", "number", "letter"):
             return self.label
+        if self.kind == "amended":
+            return f"“Điều {self.number}. {self.title}”" if self.title else self.label
         return f"{self.label}. {self.title}" if self.title else self.label
 
 
@@ -89,6 +95,14 @@ def classify(text: str, in_article: bool, legal: bool, bold: bool = False) -> He
     if m and _short_heading_text(t, 120):
         return Heading("letter", m.group("num"), m.group("title").strip())
     return None
+
+
+def amended_article(text: str) -> Heading | None:
+    """The quoted heading of an article an amending text writes (“Điều 35a. Kiểm tra …)."""
+    m = AMENDED.match(text.strip())
+    if not m or len(text) > 300:
+        return None
+    return Heading("amended", m.group("num"), m.group("title").strip())
 
 
 def is_appendix(text: str) -> bool:

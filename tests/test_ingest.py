@@ -127,3 +127,13 @@ def test_a_date_in_the_legal_basis_is_not_the_documents_date():
     doc = parse_file(CORPUS / "nghi-dinh-170-2025-nd-cp-tuyen-dung-cong-chuc.md")
     assert doc.metadata.get("date") != "18/02/2025"
     assert parse_file(CORPUS / "nghi-dinh-172-2025-nd-cp-ky-luat-can-bo-cong-chuc.md").metadata["date"] == "30/06/2025"
+
+
+def test_articles_an_amending_decree_writes_are_named_in_the_section_path():
+    doc = parse_file(CORPUS / "nghi-dinh-48-2013-nd-cp-sua-doi-kiem-soat-tthc.md")
+    check = next(p for p in doc.passages if "định kỳ hàng năm hoặc đột xuất" in p.text)
+    assert check.article == "Điều 1"  # the decree's own article
+    assert check.section.endswith("“Điều 35a. Kiểm tra việc thực hiện hoạt động kiểm soát thủ tục hành chính”")
+    # once the quote closes, the amending article's own clauses are not inside the quoted one
+    clause = next(p for p in doc.passages if p.text.startswith("5. Sửa đổi về thời hạn ban hành"))
+    assert "“Điều" not in clause.section
