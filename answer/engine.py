@@ -33,7 +33,7 @@ from answer.lookups import (
 )
 from answer.question import QuestionKind, classify_question
 from answer.sentences import split_sentences
-from index.embeddings import embed_passages, embed_query
+from index.embeddings import DEFAULT_MODEL, embed_passages, embed_query
 from index.lexical import normalise
 from index.retriever import Retriever, ScoredPassage
 from index.store import store_dir
@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_K = 5
 ABSTAIN_TEXT = "Không tìm thấy thông tin này trong tài liệu. Các đoạn gần nhất:"
-# Calibrated on eval/questions.jsonl (see README "Abstention"): below both, we abstain.
+# Calibrated on eval/questions.jsonl with the default model: below both, we abstain. The dense
+# floor is on that model's cosine scale, so a user's own model (REFORMQA_EMBED_MODEL) skips it.
 MIN_DENSE = 0.86
 MIN_SENTENCE_SCORE = 0.55
 # How many top sentences get their own embedding, and its weight (measured on the question set).
@@ -170,7 +171,7 @@ class Engine:
         unit = asked_unit(question) if kind == QuestionKind.FIGURE else None
         best = next((c for c in viable if self._answers_measure(question, c, unit)), None)
         best = self._on_aspect(question, best, viable)
-        if best is None or (best.hit.dense < MIN_DENSE and best.score < MIN_SENTENCE_SCORE):
+        if best is None or (best.hit.dense < self._min_dense() and best.score < MIN_SENTENCE_SCORE):
             return self._abstain(question, kind, hits)
         ordered = [best, *(c for c in viable if c is not best)]
         weights = question_weights(question, self.retriever.bm25)
@@ -183,6 +184,10 @@ class Engine:
         if problems:
             raise AssertionError(f"citation check failed: {problems}")
         return Answer(question, text, False, citations, {}, hits, kind.value)
+
+    def _min_dense(self) -> float:
+        """The dense floor was calibrated on the default model's scale; other models skip it."""
+        return MIN_DENSE if self.retriever.data.model == DEFAULT_MODEL else float("-inf")
 
     def _on_aspect(self, question: str, best: Candidate | None, viable: list[Candidate]) -> Candidate | None:
         """For "điều kiện về độ tuổi như thế nào", a close sentence that names the aspect."""

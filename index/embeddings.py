@@ -80,7 +80,11 @@ class LocalSentenceTransformerEmbedding(BaseEmbedding):
             self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         except Exception as exc:  # a broken folder is a user error, reported plainly
             raise EmbeddingConfigError(f"{folder}: cannot load a sentence-transformers model ({exc})") from None
-        if "e5" in folder.name.lower():
+        prompts = getattr(self._model, "prompts", None) or {}
+        if prompts.get("query") is not None:  # the model's own prompts (EmbeddingGemma, bge, …)
+            self._query_prefix = prompts["query"]
+            self._passage_prefix = prompts.get("document", prompts.get("passage", "")) or ""
+        elif "e5" in folder.name.lower():
             self._query_prefix, self._passage_prefix = "query: ", "passage: "
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
