@@ -135,8 +135,7 @@ def _inside_quotes(text: str) -> list[bool]:
 
 def _best_window(sent: Sentence, kind: QuestionKind, overlap, extra: set[str]) -> Sentence:
     """The run of clauses (at most WINDOW_CHARS) of a long sentence that best answers."""
-    inside = _inside_quotes(sent.text)
-    cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(sent.text) if not inside[m.start()]] + [len(sent.text)]
+    cuts = _clause_cuts(sent.text)
     best, best_score = None, -1e9
     for a in range(len(cuts) - 1):
         for b in range(a + 1, len(cuts)):
@@ -152,11 +151,22 @@ def _best_window(sent: Sentence, kind: QuestionKind, overlap, extra: set[str]) -
                 best, best_score = (cuts[a], cuts[b]), score
     if best is None:
         return sent
-    a, b = best
-    piece = sent.text[a:b].rstrip(" ,;:")
-    lead = len(sent.text[a:b]) - len(sent.text[a:b].lstrip())
+    return _clause_run(sent, *best)
+
+
+def _clause_cuts(text: str) -> list[int]:
+    """Where a sentence may be cut: after , ; : outside quotes and parentheses, and its ends."""
+    inside = _inside_quotes(text)
+    return [0] + [m.end() for m in _CLAUSE_END.finditer(text) if not inside[m.start()]] + [len(text)]
+
+
+def _clause_run(sent: Sentence, a: int, b: int) -> Sentence:
+    """The clauses ``sent.text[a:b]`` as a sentence of their own, marked where it was cut."""
+    piece = sent.text[a:b]
+    lead = len(piece) - len(piece.lstrip())
+    text = piece.rstrip(" ,;:").strip()
     start = sent.start + a + lead
-    return Sentence(piece.strip(), start, start + len(piece.strip()), a > 0, b < len(sent.text))
+    return Sentence(text, start, start + len(text), a > 0, b < len(sent.text))
 
 
 def _kind_bonus(kind: QuestionKind, text: str) -> float:
@@ -312,18 +322,21 @@ COMPLEMENT_GAIN = 0.15  # share a second sentence must add to be quoted too
 COMPLEMENT_SLACK = 0.35  # how far below the best sentence's score it may be
 
 
+def _left_out(best: Candidate, weights: dict[str, float]) -> set[str] | None:
+    """The question's tokens the best sentence leaves out, if they weigh enough to look further."""
+    total = sum(weights.values()) or 1.0
+    missing = set(weights) - best.covered
+    return missing if sum(weights[t] for t in missing) >= COMPLEMENT_MISSING * total else None
+
+
 def _widen(best: Candidate, weights: dict[str, float]) -> Candidate | None:
     """A wider run of the same sentence's clauses, when it answers what the window leaves out."""
     whole = best.whole
-    if whole is None:
+    if whole is None or _left_out(best, weights) is None:
         return None
     total = sum(weights.values()) or 1.0
-    missing = set(weights) - best.covered
-    if sum(weights[t] for t in missing) < COMPLEMENT_MISSING * total:
-        return None
     text = whole.text
-    inside = _inside_quotes(text)
-    cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(text) if not inside[m.start()]] + [len(text)]
+    cuts = _clause_cuts(text)
     own = set(tokenize(best.sentence.text))
     context = (best.covered & set(weights)) - own  # what the heading and footnotes already hold
     base = sum(weights.get(t, 0.0) for t in best.covered)
@@ -338,21 +351,17 @@ def _widen(best: Candidate, weights: dict[str, float]) -> Candidate | None:
                 pick, pick_gain = (a, b), gain
     if pick is None:
         return None
-    a, b = pick
-    piece = text[a:b].rstrip(" ,;:")
-    lead = len(piece) - len(piece.lstrip())
-    start = whole.start + a + lead
-    sentence = Sentence(piece.strip(), start, start + len(piece.strip()), a > 0, b < len(text))
+    sentence = _clause_run(whole, *pick)
     covered = best.covered | (set(weights) & set(tokenize(sentence.text)))
     return replace(best, sentence=sentence, covered=frozenset(covered))
 
 
 def _complement(best: Candidate, candidates: list[Candidate], weights: dict[str, float]) -> Candidate | None:
     """For a two-part question, the sentence that answers the part the best one leaves out."""
-    total = sum(weights.values()) or 1.0
-    missing = set(weights) - best.covered
-    if sum(weights[t] for t in missing) < COMPLEMENT_MISSING * total:
+    missing = _left_out(best, weights)
+    if missing is None:
         return None
+    total = sum(weights.values()) or 1.0
     room = MAX_ANSWER_CHARS - len(best.sentence.text)
     pick, pick_gain = None, COMPLEMENT_GAIN * total
     for cand in candidates[1:10]:
