@@ -32,11 +32,12 @@ from answer.lookups import (
     labelled_sentences,
 )
 from answer.question import QuestionKind, classify_question
-from answer.sentences import split_sentences
+from answer.sentences import Sentence, split_sentences
 from index.embeddings import DEFAULT_MODEL, embed_passages, embed_query
 from index.lexical import normalise
 from index.retriever import Retriever, ScoredPassage
 from index.store import store_dir
+from ingest.models import Passage
 from ingest.passages import footnote_numbers
 from ingest.vietnamese import strip_superscripts
 
@@ -50,6 +51,8 @@ MIN_DENSE = 0.86
 MIN_SENTENCE_SCORE = 0.55
 # How many top sentences get their own embedding, and its weight (measured on the question set).
 SENTENCE_RERANK = int(os.environ.get("REFORMQA_SENTENCE_RERANK", "6"))
+# How far a sentence looked up in its fixed place (effect clause, header) leads the ranked ones.
+LOOKUP_LEAD = 0.5
 # A field the question names by its label ("thời hạn giải quyết") outranks loose matches.
 FIELD_BONUS = 0.3
 # How far down, and how far below the best score, a sentence naming the asked aspect may be.
@@ -139,7 +142,7 @@ class Engine:
     ) -> Answer:
         if not hits:
             return Answer(question, ABSTAIN_TEXT, True, [], {}, [], kind.value)
-        fields = labelled_sentences(question, self._doc_passages(doc_ids or set()))
+        fields = labelled_sentences(question, self.retriever.document_passages(doc_ids or set()))
         if fields:
             known = {h.passage.id for h in hits}
             top = hits[0]
@@ -155,11 +158,9 @@ class Engine:
         if kind == QuestionKind.DATE and asks_effect_date(question):
             candidates = self._effect_clause(doc_ids or set(), hits, candidates) + candidates
         elif kind == QuestionKind.DATE and asks_issue_date(question) and len(doc_ids or ()) == 1:
-            found = issue_date_line(self._doc_passages(doc_ids or set()))
+            found = issue_date_line(self.retriever.document_passages(doc_ids or set()))
             if found:
-                top = max((c.score for c in candidates), default=1.0)
-                hit = ScoredPassage(found[0], hits[0].score, hits[0].dense, 0.0)
-                candidates = [Candidate(hit, 0, found[1], -1, top + 0.5), *candidates]
+                candidates = [_ahead(found[0], found[1], -1, hits, candidates), *candidates]
         # Keep only sentences whose passage meets the question's hard constraints.
         viable = [
             c for c in candidates
@@ -230,17 +231,12 @@ class Engine:
         self, doc_ids: set[str], hits: list[ScoredPassage], candidates: list[Candidate]
     ) -> list[Candidate]:
         """The document's own "… này có hiệu lực …" sentence, ahead of everything ranked."""
-        found = effect_clauses(self._doc_passages(doc_ids))
+        found = effect_clauses(self.retriever.document_passages(doc_ids))
         if not found:
             return []
         titled = [f for f in found if "hiệu lực" in normalise(f"{f[0].heading} {f[0].section}")]
         passage, sentence, index = titled[0] if titled else found[-1]
-        top = max((c.score for c in candidates), default=1.0)
-        hit = ScoredPassage(passage, hits[0].score, hits[0].dense, 0.0)
-        return [Candidate(hit, 0, sentence, index, top + 0.5)]
-
-    def _doc_passages(self, doc_ids: set[str]) -> list:
-        return [p for p in self.retriever.passages if p.doc_id in doc_ids]
+        return [_ahead(passage, sentence, index, hits, candidates)]
 
     def _neighbours(self, hit: ScoredPassage) -> str:
         """The passages either side of ``hit`` in its document (a name said once nearby)."""
@@ -273,8 +269,8 @@ class Engine:
             return [hit]
         return [
             ScoredPassage(q, hit.score, hit.dense, hit.lexical)
-            for q in self.retriever.passages
-            if q.doc_id == p.doc_id and q.article == p.article
+            for q in self.retriever.document_passages({p.doc_id})
+            if q.article == p.article
         ]
 
     def _abstain(self, question: str, kind: QuestionKind, hits: list[ScoredPassage]) -> Answer:
@@ -310,6 +306,15 @@ def _nearest_citation(n: int, hit: ScoredPassage, limit: int = 300) -> Citation:
         passage_text=hit.passage.text,
         quote_span=(0, end),
     )
+
+
+def _ahead(
+    passage: Passage, sentence: Sentence, index: int, hits: list[ScoredPassage], candidates: list[Candidate]
+) -> Candidate:
+    """A looked-up sentence as a candidate ranked above everything retrieval ranked."""
+    top = max((c.score for c in candidates), default=1.0)
+    hit = ScoredPassage(passage, hits[0].score, hits[0].dense, 0.0)
+    return Candidate(hit, 0, sentence, index, top + LOOKUP_LEAD)
 
 
 def _sentence_context(candidate: Candidate) -> str:

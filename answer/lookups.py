@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from answer.sentences import Sentence, split_sentences
 from index.lexical import normalise
+from ingest.metadata import PLACE_DATE
 from ingest.models import Passage
 
 _ASKS_EFFECT = re.compile(
@@ -30,7 +31,6 @@ _ASKS_ISSUE = re.compile(
     r"((ban hành|được ký|ký|thông qua)( ban hành)?( vào)? (ngày nào|ngày bao nhiêu|khi nào|bao giờ|hôm nào)|"
     r"ngày (ban hành|ký)( là)? (ngày )?(nào|bao nhiêu|khi nào))"
 )
-PLACE_DATE = re.compile(r"[A-ZĐ][\wÀ-ỹ ]{1,30},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
 
 
 def asks_issue_date(question: str) -> bool:

@@ -514,8 +514,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("faiss").setLevel(logging.WARNING)
+    configure_logging()
     store = index_store.store_dir(args.store)
     if not index_store.exists(store):
         log.error("no index in %s: build it with `reformqa ingest corpus/ --store %s`", store, store)
@@ -529,6 +528,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"(incl. benchmark indexes) {peak_rss_mb():.0f} MB._")
     publish("bench", sections, load0, args.out)
     return 0
+
+
+def configure_logging() -> None:
+    """Progress to stderr (the markdown goes to stdout); faiss's own chatter silenced."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("faiss").setLevel(logging.WARNING)
 
 
 def publish(name: str, sections: list[str], load0: tuple[float, float, float], out: Path) -> None:

@@ -17,7 +17,6 @@ import argparse
 import logging
 import os
 import re
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -27,7 +26,7 @@ from typing import Any
 
 from answer.engine import DEFAULT_K, Answer, Engine
 from eval import datasets
-from eval.bench import RESULTS, article_rank, passage_rank, percentile, publish, table
+from eval.bench import RESULTS, article_rank, configure_logging, passage_rank, percentile, publish, table
 from index.store import store_dir
 from ingest.vietnamese import match_key
 
@@ -220,8 +219,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("faiss").setLevel(logging.WARNING)
+    configure_logging()
     root, cache = datasets.bench_dir(), datasets.cache_dir(store_dir(args.store))
     if not (datasets.alqac_available(root) or datasets.uit_available(root)):
         log.error("no benchmarks in %s (set %s)", root, datasets.ENV_BENCH)

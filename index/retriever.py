@@ -55,10 +55,18 @@ class Retriever:
         self.documents = data.documents
         self._embedder = None
         self._position = {p.id: i for i, p in enumerate(self.passages)}
+        self._by_document: dict[str, list[Passage]] = {}
+        for p in self.passages:
+            self._by_document.setdefault(p.doc_id, []).append(p)
 
     def position(self, passage_id: str) -> int | None:
         """Index of a passage in document order."""
         return self._position.get(passage_id)
+
+    def document_passages(self, doc_ids: set[str]) -> list[Passage]:
+        """The passages of the documents ``doc_ids``, in index order."""
+        chosen = [d for d in self._by_document if d in doc_ids]  # dicts keep first-seen order
+        return [p for doc_id in chosen for p in self._by_document[doc_id]]
 
     @classmethod
     def load(cls, store: Path) -> Retriever:

@@ -32,7 +32,7 @@ ISSUERS = (
 _NUMBER = re.compile(rf"(?:Số|SỐ|Luật số)\s*:\s*(?P<number>{DOC_NUMBER})")
 _TITLE_NUMBER = re.compile(rf"\bsố\s+(?P<number>{DOC_NUMBER})")
 _DATE_WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
-_PLACE_DATE = re.compile(r"[A-ZĐ][\wÀ-ỹ ]{1,30},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+PLACE_DATE = re.compile(r"[A-ZĐ][\wÀ-ỹ ]{1,30},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 _PROVINCE = re.compile(rf"(?:TỈNH|THÀNH PHỐ)\s+([{UPPER}][{UPPER} ]+?)(?=\s*(?:-{{2,}}|\||$|\n|CỘNG))")
 _HEAD_SCAN = 40
 _ISSUER_SCAN = 6
@@ -56,7 +56,7 @@ def extract_metadata(blocks: list[Block], path: Path) -> tuple[str, dict[str, An
         doc_type = next((v for k, v in TYPE_WORDS.items() if md_title.upper().startswith(k)), None)
 
     # a bare date heads a line; a date after "Căn cứ Luật …" is another document's
-    date = _PLACE_DATE.search(head_text) or next(
+    date = PLACE_DATE.search(head_text) or next(
         (m for b in head if (m := _DATE_WORDS.match(b.text.strip(" |*_")))), None
     )
     header = [b.text for b in blocks[:_ISSUER_SCAN] if len(b.text) < 160 and not b.md_heading]
