@@ -12,6 +12,7 @@ import numpy as np
 
 from index import store as index_store
 from index.embeddings import embed_passages, load_embedder, model_spec
+from index.sentences import sentence_table, sentence_texts
 from index.store import FileEntry, IndexData
 from ingest.models import Document, Passage
 from ingest.pipeline import PARSER_VERSION, parse_file
@@ -20,6 +21,7 @@ from ingest.source import IngestError
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
+SENTENCE_BATCH = 64
 
 
 @dataclass
@@ -128,7 +130,7 @@ def ingest(
         else:
             keep[key] = entry  # ingested earlier from elsewhere: still valid
 
-    if not report.changed and old is not None and not reparse:
+    if not report.changed and old is not None and not reparse and old.sentence_vectors is not None:
         report.passages = len(old.passages)
         return report
 
@@ -185,7 +187,31 @@ def _assemble(
         }
         files[str(path)] = FileEntry(str(path), digest, doc.id, len(doc.passages))
     vectors = np.vstack(rows) if rows else np.zeros((0, 0), np.float32)
-    return IndexData(spec, passages, vectors, documents, files, PARSER_VERSION)
+    sentences = embed_sentences(passages, old, spec, progress)
+    return IndexData(spec, passages, vectors, documents, files, PARSER_VERSION, sentences)
+
+
+def embed_sentences(
+    passages: list[Passage], old: IndexData | None, spec: str, progress: Progress | None = None
+) -> np.ndarray:
+    """Vectors of every sentence of ``passages``; sentences already embedded keep their vector."""
+    texts = sentence_texts(passages, sentence_table(passages))
+    known: dict[str, np.ndarray] = {}
+    if old is not None and old.sentence_vectors is not None:
+        old_texts = sentence_texts(old.passages, sentence_table(old.passages))
+        if len(old_texts) == len(old.sentence_vectors):
+            known = dict(zip(old_texts, old.sentence_vectors))
+    todo = [t for t in dict.fromkeys(texts) if t not in known]
+    if todo:
+        embedder = load_embedder(spec)
+        for start in range(0, len(todo), SENTENCE_BATCH):
+            if progress:
+                progress("embedding sentences", min(start + SENTENCE_BATCH, len(todo)), len(todo))
+            batch = todo[start : start + SENTENCE_BATCH]
+            known.update(zip(batch, embed_passages(embedder, batch)))
+    if not texts:
+        return np.zeros((0, 0), np.float32)
+    return np.vstack([known[t] for t in texts]).astype(np.float32)
 
 
 def embed_text(passage: Passage) -> str:

@@ -9,6 +9,7 @@ Layout of the store directory (``storage/`` by default, ``--store`` or ``REFORMQ
         docstore.json       llama-index SimpleDocumentStore: one TextNode per passage
         vectors.faiss       FAISS inner-product index, row i = passage ids[i]
         ids.json            passage ids in FAISS row order
+        sentences.npy       float16 sentence vectors, in the order of index.sentences.sentence_table
 
 A build is written to a fresh folder and only then named in CURRENT, so a crash or a bad
 file mid-ingest leaves the previous build live and intact.
@@ -71,6 +72,7 @@ class IndexData:
     documents: dict[str, dict[str, Any]]
     files: dict[str, FileEntry] = field(default_factory=dict)
     parser: str = ""
+    sentence_vectors: np.ndarray | None = None  # None: built before sentences were embedded
 
     @property
     def dim(self) -> int:
@@ -119,6 +121,8 @@ def save(store: Path, data: IndexData) -> Path:
         if data.vectors.size:
             index.add(np.ascontiguousarray(data.vectors, dtype=np.float32))
         faiss.write_index(index, str(tmp / "vectors.faiss"))
+        if data.sentence_vectors is not None:
+            np.save(tmp / "sentences.npy", data.sentence_vectors.astype(np.float16))
         _write_json(tmp / "documents.json", data.documents)
         _write_json(
             tmp / "manifest.json",
@@ -160,8 +164,11 @@ def load(store: Path) -> IndexData:
     vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, 0), np.float32)
     documents = json.loads((build / "documents.json").read_text(encoding="utf-8"))
     files = {k: FileEntry(**v) for k, v in manifest.get("files", {}).items()}
+    sentences = build / "sentences.npy"
+    sentence_vectors = np.load(sentences).astype(np.float32) if sentences.is_file() else None
     return IndexData(
-        manifest["model"], passages, np.asarray(vectors, np.float32), documents, files, manifest.get("parser", "")
+        manifest["model"], passages, np.asarray(vectors, np.float32), documents, files, manifest.get("parser", ""),
+        sentence_vectors,
     )
 
 

@@ -1,0 +1,100 @@
+"""Sentences of the indexed passages: spans, vectors and a lexical index of their own.
+
+Answers quote sentences, so sentences are searched directly too: a question in other words
+than its passage often matches one sentence of it closely. Sentence rows follow passage
+order and, within a passage, :func:`ingest.sentences.split_sentences`, so the spans are
+derived from the passages and only the vectors need storing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.lexical import BM25, normalise, tokenize
+from ingest.models import Passage
+from ingest.passages import footnote_numbers
+from ingest.sentences import Sentence, split_sentences
+from ingest.vietnamese import strip_superscripts
+
+
+@dataclass(frozen=True)
+class SentenceTable:
+    """Where each sentence is: its passage row and its span in that passage's text."""
+
+    passage: np.ndarray  # int32, passage row of each sentence
+    start: np.ndarray  # int32
+    end: np.ndarray  # int32
+    first: np.ndarray  # int32, len(passages) + 1: sentences of passage i are rows first[i]:first[i+1]
+
+    def __len__(self) -> int:
+        return len(self.passage)
+
+    def rows(self, passage_row: int) -> range:
+        return range(int(self.first[passage_row]), int(self.first[passage_row + 1]))
+
+
+def sentence_table(passages: Sequence[Passage]) -> SentenceTable:
+    """Split every passage into sentences, in index order."""
+    rows: list[tuple[int, int, int]] = []
+    first = [0]
+    for i, p in enumerate(passages):
+        rows += [(i, s.start, s.end) for s in split_sentences(p.text)]
+        first.append(len(rows))
+    arr = np.array(rows, dtype=np.int32).reshape(-1, 3)
+    return SentenceTable(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy(), np.array(first, dtype=np.int32))
+
+
+def sentence_texts(passages: Sequence[Passage], table: SentenceTable) -> list[str]:
+    """What the dense model sees of each sentence: its text without footnote markers."""
+    return [
+        strip_superscripts(passages[p].text[a:b])
+        for p, a, b in zip(table.passage.tolist(), table.start.tolist(), table.end.tolist())
+    ]
+
+
+def search_text(passage: Passage, text: str) -> str:
+    """What the lexical index sees of a sentence: its text and the footnotes it cites."""
+    defined = {f.number: f for f in passage.footnotes}
+    notes = [defined[n].text for n in footnote_numbers(text, defined)]
+    return "\n".join([strip_superscripts(text), *notes])
+
+
+class SentenceIndex:
+    """Sentence spans with their vectors and a BM25 of their own (text plus cited footnotes)."""
+
+    def __init__(self, passages: Sequence[Passage], table: SentenceTable, vectors: np.ndarray) -> None:
+        self.passages = passages
+        self.table = table
+        self.vectors = vectors
+        self.tokens: list[list[str]] = []
+        for p, a, b in zip(table.passage.tolist(), table.start.tolist(), table.end.tolist()):
+            self.tokens.append(tokenize(search_text(passages[p], passages[p].text[a:b])))
+        self.bm25 = BM25(self.tokens)
+        self.token_sets = [frozenset(t) for t in self.tokens]
+        self._keys: list[str] | None = None
+
+    def key(self, row: int) -> str:
+        """The sentence's text under :func:`index.lexical.normalise` (for pattern matching)."""
+        if self._keys is None:
+            self._keys = [
+                normalise(self.passages[p].text[a:b])
+                for p, a, b in zip(self.table.passage.tolist(), self.table.start.tolist(), self.table.end.tolist())
+            ]
+        return self._keys[row]
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def sentence(self, row: int) -> Sentence:
+        p = self.passages[int(self.table.passage[row])]
+        a, b = int(self.table.start[row]), int(self.table.end[row])
+        return Sentence(p.text[a:b], a, b)
+
+    def dense(self, query: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every sentence to ``query`` (rows are L2-normalised)."""
+        if not self.vectors.size:
+            return np.zeros(len(self), dtype=np.float32)
+        return self.vectors @ query
