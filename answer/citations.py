@@ -1,4 +1,4 @@
-"""Citations [n] and the check that every marker in an answer points to a real source."""
+"""Citations [n]: one builder, and the check that every marker points to a real source."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.models import Footnote
+from ingest.models import Footnote, Passage
+from ingest.passages import footnote_numbers
 from ingest.vietnamese import contains
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -14,7 +15,7 @@ MARKER = re.compile(r"\[(\d+)\]")
 
 @dataclass
 class Citation:
-    """One source used by an answer: the passage, the quoted sentence, its footnotes."""
+    """One source used by an answer: the passage, the quoted text, its footnotes."""
 
     n: int
     document: str
@@ -43,15 +44,31 @@ class Citation:
         }
 
 
-class CitationError(Exception):
-    """An answer carries a marker with no source, or a quote not found in its passage."""
+def cite(n: int, passage: Passage, start: int, end: int, score: float) -> Citation:
+    """Citation ``n``: ``passage.text[start:end]`` quoted, with the footnotes its markers name."""
+    quote = passage.text[start:end]
+    defined = {f.number: f for f in passage.footnotes}
+    return Citation(
+        n=n,
+        document=passage.document,
+        source=passage.source,
+        section=passage.section,
+        article=passage.article,
+        quote=quote,
+        footnotes=[defined[k] for k in footnote_numbers(quote, defined)],
+        score=score,
+        passage_id=passage.id,
+        passage_text=passage.text,
+        quote_span=(start, end),
+        references=[r.number for r in passage.references],
+    )
 
 
 def check_citations(answer: str, citations: list[Citation]) -> list[str]:
     """Problems with the [n] markers of ``answer``; an empty list means all is well.
 
     Every marker must name a citation; every citation must be used; each quote must occur
-    in its passage; each footnote must be one whose marker the quote carries.
+    in its passage.
     """
     problems: list[str] = []
     by_n = {c.n: c for c in citations}

@@ -1,64 +1,39 @@
-"""The answering engine: question -> retrieved passages -> answer with checked citations.
+"""The answering engine: analyse → search → gather → check → score → select → render → cite.
 
-One code path serves ``reformqa ask``, ``reformqa eval`` and the chat app.
+One code path serves ``reformqa ask``, ``reformqa eval`` and the chat app. Each stage is a
+plain function of its own module; this one only wires them and decides to abstain.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from answer.citations import Citation, check_citations
-from answer.constraints import (
-    asked_aspect,
-    asked_unit,
-    conflicting_facets,
-    has_figure_with_unit,
-    measure_missing,
-    missing_terms,
-)
-from answer.extractive import Candidate, compose, question_weights, score_sentences, sentence_footnotes
+import numpy as np
+
+from answer import selector as selection
+from answer.analysis import AnswerKind, QuestionAnalysis, analyse
+from answer.candidates import K_PASSAGES, K_SENTENCES, Candidate, gather
+from answer.checks import missing_pinned
+from answer.citations import Citation, check_citations, cite
+from answer.expand import expand
+from answer.features import coverage, featurise
 from answer.followup import rewrite_question
-from answer.lookups import (
-    asks_effect_date,
-    asks_issue_date,
-    effect_clauses,
-    issue_date_line,
-    labelled_sentences,
-)
-from answer.question import QuestionKind, classify_question
-from answer.sentences import Sentence, split_sentences
-from index.embeddings import DEFAULT_MODEL, embed_passages, embed_query
-from index.lexical import normalise
+from answer.render import Rendered, render
 from index.retriever import Retriever, ScoredPassage
 from index.store import store_dir
-from ingest.models import Passage
-from ingest.passages import footnote_numbers
-from ingest.vietnamese import strip_superscripts
+from ingest.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
-DEFAULT_K = 5
+DEFAULT_K = K_PASSAGES
 ABSTAIN_TEXT = "Không tìm thấy thông tin này trong tài liệu. Các đoạn gần nhất:"
-# Calibrated on eval/questions.jsonl with the default model: below both, we abstain. The dense
-# floor is on that model's cosine scale, so a user's own model (REFORMQA_EMBED_MODEL) skips it.
-MIN_DENSE = 0.86
-MIN_SENTENCE_SCORE = 0.55
-# How many top sentences get their own embedding, and its weight (measured on the question set).
-SENTENCE_RERANK = int(os.environ.get("REFORMQA_SENTENCE_RERANK", "6"))
-# How far a sentence looked up in its fixed place (effect clause, header) leads the ranked ones.
-LOOKUP_LEAD = 0.5
-# A field the question names by its label ("thời hạn giải quyết") outranks loose matches.
-FIELD_BONUS = 0.3
-# How far down, and how far below the best score, a sentence naming the asked aspect may be.
-ASPECT_LOOKAHEAD = 8
-ASPECT_SLACK = 0.3
-SENTENCE_DENSE_WEIGHT = float(os.environ.get("REFORMQA_SENTENCE_DENSE_WEIGHT", "1.0"))
+NEAREST = 3  # passages shown after an abstention
+FALLBACKS = 3  # candidates tried when one fails its citation check
 
 
 class EmptyQuestionError(ValueError):
@@ -75,8 +50,12 @@ class Answer:
     citations: list[Citation]
     timings_ms: dict[str, float]
     nearest: list[ScoredPassage] = field(default_factory=list)
-    kind: str = QuestionKind.GENERAL.value
+    kind: str = AnswerKind.GENERAL.value
     rewritten: str | None = None
+    highlights: list[tuple[int, int]] = field(default_factory=list)  # spans of ``answer`` to show in bold
+    confidence: float = 0.0  # calibrated probability that the answer is right
+    check_failures: int = 0  # candidates dropped because their citations failed the check
+    evidence: list[str] = field(default_factory=list)  # what each candidate unit showed (for eval)
 
     def to_json(self) -> dict[str, Any]:
         """The ``ask --json`` object (field names are an interface)."""
@@ -90,11 +69,15 @@ class Answer:
 
 
 class Engine:
-    """Holds a loaded :class:`Retriever`; ``ask`` is cheap after the first call."""
+    """Holds a loaded :class:`Retriever` and the selector; ``ask`` is cheap after the first call."""
 
-    def __init__(self, retriever: Retriever, generator: Any | None = None) -> None:
+    def __init__(self, retriever: Retriever, generator: Any | None = None,
+                 selector: selection.Selector | None = None) -> None:
         self.retriever = retriever
         self.generator = generator
+        self.selector = selector or selection.load()
+        self._lock = threading.Lock()
+        self.check_failures = 0  # over the engine's life, for eval
 
     @classmethod
     def from_store(cls, store: str | Path | None = None) -> Engine:
@@ -119,211 +102,100 @@ class Engine:
         question = question.strip()
         effective = rewrite_question(question, history or [])
         t0 = time.perf_counter()
-        focus = effective
+        q = analyse(effective, self.retriever.documents)
         allowed = self.retriever.resolve_documents(documents)
-        if allowed is None:
-            scope = self.retriever.scope(effective)
-            if scope.doc_ids:
-                allowed, focus = set(scope.doc_ids), scope.question
-        hits = self.retriever.retrieve(focus, k=max(k, DEFAULT_K), doc_ids=allowed)
+        scope = allowed if allowed is not None else (set(q.documents) or None)
+        retrieval = self.retriever.search(q.focus, k=max(k, 1), k_sentences=K_SENTENCES, doc_ids=scope)
         t1 = time.perf_counter()
-        kind = classify_question(effective)
-        # where a document's fixed places (effect clause, header, labelled fields) are looked up
-        doc_ids = allowed if allowed else {h.passage.doc_id for h in hits[:1]}
-        answer = self._answer(focus, kind, hits, doc_ids)
+        answer = self._answer(q, retrieval)
         t2 = time.perf_counter()
         answer.question = question
         answer.rewritten = effective if effective != question else None
         answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}
         return answer
 
-    def _answer(
-        self, question: str, kind: QuestionKind, hits: list[ScoredPassage], doc_ids: set[str] | None = None
-    ) -> Answer:
+    def _answer(self, q: QuestionAnalysis, retrieval) -> Answer:
+        hits = retrieval.hits
         if not hits:
-            return Answer(question, ABSTAIN_TEXT, True, [], {}, [], kind.value)
-        fields = labelled_sentences(question, self.retriever.document_passages(doc_ids or set()))
-        if fields:
-            known = {h.passage.id for h in hits}
-            top = hits[0]
-            extra = {p.id: p for p, _ in fields if p.id not in known}
-            hits = hits + [ScoredPassage(p, top.score, top.dense, 0.0) for p in extra.values()]
-        candidates = score_sentences(question, kind, hits, self.retriever.bm25)
-        marked = {(p.id, i) for p, i in fields}
-        for c in candidates:
-            if (c.hit.passage.id, c.index) in marked:
-                c.score += FIELD_BONUS
-        candidates.sort(key=lambda c: -c.score)
-        candidates = self._rerank(question, candidates)
-        if kind == QuestionKind.DATE and asks_effect_date(question):
-            candidates = self._effect_clause(doc_ids or set(), hits, candidates) + candidates
-        elif kind == QuestionKind.DATE and asks_issue_date(question) and len(doc_ids or ()) == 1:
-            found = issue_date_line(self.retriever.document_passages(doc_ids or set()))
-            if found:
-                candidates = [_ahead(found[0], found[1], -1, hits, candidates), *candidates]
-        # Keep only sentences whose passage meets the question's hard constraints.
-        viable = [
-            c for c in candidates
-            if not missing_terms(question, self._context(c.hit), self._neighbours(c.hit))
-            and not conflicting_facets(question, _sentence_context(c), c.hit.passage.section)
-        ]
-        # The answering sentence must hold the figure's unit and speak of what is counted
-        # ("bao nhiêu thí sinh trúng tuyển"); sentences quoted beside it need not.
-        unit = asked_unit(question) if kind == QuestionKind.FIGURE else None
-        best = next((c for c in viable if self._answers_measure(question, c, unit)), None)
-        best = self._on_aspect(question, best, viable)
-        if best is None or (best.hit.dense < self._min_dense() and best.score < MIN_SENTENCE_SCORE):
-            return self._abstain(question, kind, hits)
-        ordered = [best, *(c for c in viable if c is not best)]
-        weights = question_weights(question, self.retriever.bm25)
-        text, citations = compose(question, kind, ordered, self._next_passage, self._article, weights)
+            return self._abstain(q, hits, 0.0)
+        units = [c for c in gather(q, hits, self.retriever) if self._pinned_ok(q, c)]
+        candidates = [c for c in units if c.anchor]
+        if not candidates:
+            return self._abstain(q, hits, 0.0)
+        x = featurise(q, candidates, retrieval, self.retriever)
+        scores = self.selector.scores(x)
+        lengths = np.array([len(c.evidence) for c in candidates])
+        cover = coverage(q, units, self.retriever)
+        failures = 0
+        order = list(np.argsort(-scores, kind="stable"))
+        best = selection.choose(scores, lengths, self.selector.prefer_shorter)
+        order = [best, *(i for i in order if i != best)]
+        confidence = self.selector.confidence(x, scores, best)
+        if confidence < self.selector.threshold:
+            answer = self._abstain(q, hits, confidence)
+            answer.evidence = [u.evidence for u in units]
+            return answer
+        evidence = [u.evidence for u in units]
+        for i in order[: FALLBACKS + 1]:
+            unit = expand(q, candidates[i], units, cover)
+            unit.score = float(scores[i])
+            rendered = render(q, [unit], self.retriever.passages)
+            problems = check_citations(rendered.text, rendered.citations)
+            if not problems:
+                answer = self._answered(q, rendered, hits, confidence, failures)
+                answer.evidence = evidence
+                return answer
+            failures += 1
+            log.error("citation check failed (%s) for %r; trying the next candidate", problems, q.text[:120])
+        with self._lock:
+            self.check_failures += failures
+        return self._abstain(q, hits, confidence, failures)
+
+    def _answered(self, q: QuestionAnalysis, rendered: Rendered, hits: list[ScoredPassage], confidence: float,
+                  failures: int) -> Answer:
+        text = rendered.text
         if self.generator is not None:
-            generated = self.generator.answer(question, citations)
-            if generated and not check_citations(generated, citations):
+            generated = self.generator.answer(q.text, rendered.citations)
+            if generated and not check_citations(generated, rendered.citations):
                 text = generated
-        problems = check_citations(text, citations)
-        if problems:
-            raise AssertionError(f"citation check failed: {problems}")
-        return Answer(question, text, False, citations, {}, hits, kind.value)
+        if failures:
+            with self._lock:
+                self.check_failures += failures
+        return Answer(q.text, text, False, rendered.citations, {}, hits, q.kind.value,
+                      highlights=rendered.highlights if text == rendered.text else [],
+                      confidence=confidence, check_failures=failures)
 
-    def _min_dense(self) -> float:
-        """The dense floor was calibrated on the default model's scale; other models skip it."""
-        return MIN_DENSE if self.retriever.data.model == DEFAULT_MODEL else float("-inf")
+    def _pinned_ok(self, q: QuestionAnalysis, c: Candidate) -> bool:
+        """What the question pins exactly (a year, a number, a name) is in the unit's context."""
+        if not q.pinned:
+            return True
+        p = c.hit.passage
+        meta = self.retriever.documents.get(p.doc_id, {}).get("metadata", {})
+        context = "\n".join([c.evidence, p.text, p.section, p.document, p.source.replace("-", " "), p.heading,
+                             *(f.text for f in p.footnotes), *(str(v) for v in meta.values())])
+        row = self.retriever.position(p.id)
+        near = ""
+        if row is not None:
+            near = "\n".join(x.text for x in self.retriever.passages[max(0, row - 1) : row + 2] if x.doc_id == p.doc_id)
+        return not missing_pinned(q, context, near)
 
-    def _on_aspect(self, question: str, best: Candidate | None, viable: list[Candidate]) -> Candidate | None:
-        """For "điều kiện về độ tuổi như thế nào", a close sentence that names the aspect."""
-        aspect = asked_aspect(question)
-        if best is None or not aspect:
-            return best
-        bm25 = self.retriever.bm25
-        key = max(aspect, key=lambda w: bm25.idf.get(w, 0.0))
-        if key in set(re.findall(r"\w+", normalise(best.full_text))):
-            return best
-        for c in viable[:ASPECT_LOOKAHEAD]:
-            if c.score >= best.score - ASPECT_SLACK and key in set(re.findall(r"\w+", normalise(c.full_text))):
-                return c
-        return best
-
-    @staticmethod
-    def _answers_measure(question: str, candidate: Candidate, unit: str | None) -> bool:
-        context = _sentence_context(candidate)
-        if unit and not has_figure_with_unit(context, unit):
-            return False
-        # an article's title counts ("Điều 6. Ưu tiên …"); a news item's headline does not
-        last = candidate.hit.passage.section.split(" > ")[-1]
-        title = last if candidate.hit.passage.article and len(last) <= 120 else ""
-        return not measure_missing(question, f"{context}\n{candidate.full_text}\n{title}")
-
-    def _rerank(self, question: str, candidates: list[Candidate]) -> list[Candidate]:
-        """Re-score the best sentences with their own dense similarity to the question."""
-        if SENTENCE_RERANK <= 0 or not candidates:
-            return candidates
-        head = candidates[:SENTENCE_RERANK]
-        embedder = self.retriever.embedder
-        q = embed_query(embedder, question)
-        texts = [strip_superscripts(c.sentence.text) for c in head]
-        vectors = embed_passages(embedder, texts)
-        for c, sim in zip(head, vectors @ q):
-            c.score += SENTENCE_DENSE_WEIGHT * (float(sim) - c.hit.dense)
-        return sorted(head, key=lambda c: -c.score) + candidates[SENTENCE_RERANK:]
-
-    def _effect_clause(
-        self, doc_ids: set[str], hits: list[ScoredPassage], candidates: list[Candidate]
-    ) -> list[Candidate]:
-        """The document's own "… này có hiệu lực …" sentence, ahead of everything ranked."""
-        found = effect_clauses(self.retriever.document_passages(doc_ids))
-        if not found:
-            return []
-        titled = [f for f in found if "hiệu lực" in normalise(f"{f[0].heading} {f[0].section}")]
-        passage, sentence, index = titled[0] if titled else found[-1]
-        return [_ahead(passage, sentence, index, hits, candidates)]
-
-    def _neighbours(self, hit: ScoredPassage) -> str:
-        """The passages either side of ``hit`` in its document (a name said once nearby)."""
-        i = self.retriever.position(hit.passage.id)
-        if i is None:
-            return ""
-        near = self.retriever.passages[max(0, i - 1) : i + 2]
-        return "\n".join(p.text for p in near if p.doc_id == hit.passage.doc_id)
-
-    def _next_passage(self, hit: ScoredPassage) -> ScoredPassage | None:
-        """The passage after ``hit`` if it continues the same article."""
-        passages = self.retriever.passages
-        i = self.retriever.position(hit.passage.id)
-        if i is None or i + 1 >= len(passages):
-            return None
-        nxt = passages[i + 1]
-        if nxt.doc_id != hit.passage.doc_id or nxt.article != hit.passage.article or not nxt.article:
-            return None
-        return ScoredPassage(nxt, hit.score, hit.dense, hit.lexical)
-
-    def _context(self, hit: ScoredPassage) -> str:
-        """What a passage can vouch for: its text, footnotes, section, and its document's metadata."""
-        meta = self.retriever.documents.get(hit.passage.doc_id, {}).get("metadata", {})
-        return "\n".join([_context(hit), *(str(v) for v in meta.values())])
-
-    def _article(self, hit: ScoredPassage) -> list[ScoredPassage]:
-        """All passages of the article ``hit`` belongs to, in document order."""
-        p = hit.passage
-        if not p.article:
-            return [hit]
-        return [
-            ScoredPassage(q, hit.score, hit.dense, hit.lexical)
-            for q in self.retriever.document_passages({p.doc_id})
-            if q.article == p.article
-        ]
-
-    def _abstain(self, question: str, kind: QuestionKind, hits: list[ScoredPassage]) -> Answer:
-        nearest = hits[:3]
+    def _abstain(self, q: QuestionAnalysis, hits: list[ScoredPassage], confidence: float, failures: int = 0) -> Answer:
+        nearest = hits[:NEAREST]
         lines = [ABSTAIN_TEXT]
         for i, hit in enumerate(nearest, 1):
             where = hit.passage.article or hit.passage.section
             lines.append(f"[{i}] {hit.passage.document} — {where}")
-        citations = [_nearest_citation(i, h) for i, h in enumerate(nearest, 1)]
-        return Answer(question, "\n".join(lines), True, citations, {}, hits, kind.value)
+        citations = [_opening(i, h) for i, h in enumerate(nearest, 1)]
+        return Answer(q.text, "\n".join(lines), True, citations, {}, hits, q.kind.value,
+                      confidence=confidence, check_failures=failures)
 
 
-def _nearest_citation(n: int, hit: ScoredPassage, limit: int = 300) -> Citation:
-    """A passage shown after an abstention: its opening sentences (whole), their footnotes."""
+def _opening(n: int, hit: ScoredPassage, limit: int = 300) -> Citation:
+    """A passage shown after an abstention: its opening sentences (whole) and their footnotes."""
     sentences = split_sentences(hit.passage.text)
     end = sentences[0].end if sentences else len(hit.passage.text)
     for s in sentences[1:]:
         if s.end > limit:
             break
         end = s.end
-    quote = hit.passage.text[:end]
-    defined = {f.number: f for f in hit.passage.footnotes}
-    return Citation(
-        n=n,
-        document=hit.passage.document,
-        source=hit.passage.source,
-        section=hit.passage.section,
-        article=hit.passage.article,
-        quote=quote,
-        footnotes=[defined[k] for k in footnote_numbers(quote, defined)],
-        score=hit.score,
-        passage_id=hit.passage.id,
-        passage_text=hit.passage.text,
-        quote_span=(0, end),
-    )
-
-
-def _ahead(
-    passage: Passage, sentence: Sentence, index: int, hits: list[ScoredPassage], candidates: list[Candidate]
-) -> Candidate:
-    """A looked-up sentence as a candidate ranked above everything retrieval ranked."""
-    top = max((c.score for c in candidates), default=1.0)
-    hit = ScoredPassage(passage, hits[0].score, hits[0].dense, 0.0)
-    return Candidate(hit, 0, sentence, index, top + LOOKUP_LEAD)
-
-
-def _sentence_context(candidate: Candidate) -> str:
-    notes = sentence_footnotes(candidate.sentence.text, candidate.hit)
-    return "\n".join([candidate.sentence.text, *(n.text for n in notes)])
-
-
-def _context(hit: ScoredPassage) -> str:
-    p = hit.passage
-    parts = [p.text, p.section, p.document, p.source.replace("-", " "), p.heading]
-    parts += [f.text for f in p.footnotes]
-    return "\n".join(parts)
+    return cite(n, hit.passage, 0, end, hit.score)

@@ -22,6 +22,7 @@ import numpy as np
 from index.builder import embed_text
 from index.embeddings import embed_passages, load_embedder, model_spec
 from index.retriever import Retriever
+from index.sentences import sentence_table, sentence_texts
 from index.store import IndexData
 from ingest.models import Passage
 
@@ -32,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 ALQAC_LAWS = Path("alqac2023/law.json")
 ALQAC_TRAIN = Path("alqac2023/train.json")
 UIT_TRAIN = Path("uit-regulation-qa/train_reg.json")
+UIT_WIKI = Path("uit-regulation-qa/train_wiki.json")
 CACHE_DIR = "bench-cache"
 EMBED_CHUNK = 64
 
@@ -147,16 +149,24 @@ class UitQuestion:
     context_id: str
 
 
-def _uit_articles(root: Path | None) -> list[dict[str, Any]]:
-    return _read_json((root or bench_dir()) / UIT_TRAIN)["data"]
+def _uit_articles(root: Path | None, file: Path = UIT_TRAIN) -> list[dict[str, Any]]:
+    return _read_json((root or bench_dir()) / file)["data"]
 
 
-def uit_passages(root: Path | None = None) -> list[Passage]:
-    """One passage per unique context of ``train_reg.json``; doc_id is the article title."""
+def _uit_titles(articles: list[dict[str, Any]]) -> list[str]:
+    """Article titles, numbered where one repeats (every ``train_wiki.json`` article is "Wikipedia")."""
+    counts: dict[str, int] = {}
+    for a in articles:
+        counts[a["title"]] = counts.get(a["title"], 0) + 1
+    return [a["title"] if counts[a["title"]] == 1 else f"{a['title']} {i + 1}" for i, a in enumerate(articles)]
+
+
+def uit_passages(root: Path | None = None, file: Path = UIT_TRAIN) -> list[Passage]:
+    """One passage per unique context of ``file`` (``train_reg.json``); doc_id is the article title."""
     passages: list[Passage] = []
     seen: dict[str, str] = {}
-    for article in _uit_articles(root):
-        title = article["title"]
+    articles = _uit_articles(root, file)
+    for article, title in zip(articles, _uit_titles(articles)):
         for n, para in enumerate(article["paragraphs"]):
             context = para["context"]
             if context in seen:
@@ -165,20 +175,21 @@ def uit_passages(root: Path | None = None) -> list[Passage]:
             seen[context] = pid
             passages.append(
                 Passage(
-                    id=pid, doc_id=title, document=title, source=str(UIT_TRAIN), section=title,
+                    id=pid, doc_id=title, document=title, source=str(file), section=title,
                     article=None, text=context, span=(0, len(context)),
                 )
             )
     return passages
 
 
-def uit_questions(root: Path | None = None) -> list[UitQuestion]:
+def uit_questions(root: Path | None = None, file: Path = UIT_TRAIN) -> list[UitQuestion]:
     """Every question with its first gold answer span and the id of its context passage."""
     ids: dict[str, str] = {}
     questions: list[UitQuestion] = []
-    for article in _uit_articles(root):
+    articles = _uit_articles(root, file)
+    for article, title in zip(articles, _uit_titles(articles)):
         for n, para in enumerate(article["paragraphs"]):
-            pid = ids.setdefault(para["context"], f"{article['title']}#{n}")
+            pid = ids.setdefault(para["context"], f"{title}#{n}")
             for qa in para["qas"]:
                 if qa.get("is_impossible") or not qa.get("answers"):
                     continue
@@ -259,6 +270,24 @@ def passage_vectors(
     return vectors, stats
 
 
+def sentence_vectors(passages: list[Passage], cache: Path | None, name: str, model: str | None = None) -> np.ndarray:
+    """Vectors of every sentence of ``passages`` (index order), read from or written to ``cache``."""
+    spec = model or model_spec()
+    texts = sentence_texts(passages, sentence_table(passages))
+    path = cache / f"{name}-sentences-{cache_key(texts, spec)}.npy" if cache else None
+    if path is not None and path.is_file():
+        vectors = np.load(path)
+        if vectors.shape[0] == len(texts):
+            return vectors
+    vectors = _embed(texts, spec, f"{name} sentences")
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, vectors)
+        os.replace(tmp, path)
+    return vectors
+
+
 def _embed(texts: list[str], spec: str, name: str) -> np.ndarray:
     model = load_embedder(spec)
     rows = []
@@ -269,12 +298,15 @@ def _embed(texts: list[str], spec: str, name: str) -> np.ndarray:
 
 
 def build_retriever(
-    passages: list[Passage], cache: Path | None = None, name: str = "bench", model: str | None = None
+    passages: list[Passage], cache: Path | None = None, name: str = "bench", model: str | None = None,
+    sentences: bool = True,
 ) -> tuple[Retriever, EmbedStats]:
     """An in-memory :class:`Retriever` over ``passages`` (vectors cached under ``cache``)."""
     spec = model or model_spec()
     vectors, stats = passage_vectors(passages, cache, name, spec)
     data = IndexData(model=spec, passages=passages, vectors=vectors, documents=_documents(passages), files={})
+    if sentences:
+        data.sentence_vectors = sentence_vectors(passages, cache, name, spec)
     return Retriever(data), stats
 
 

@@ -12,6 +12,7 @@ from eval.scoring import Question, format_table, load_questions, summarise
 
 log = logging.getLogger(__name__)
 DEFAULT_QUESTIONS = Path(__file__).with_name("questions.jsonl")
+INTERNAL = {"retrieved_text", "candidates", "confidence", "check_failures"}  # not part of the ask --json line
 
 
 def run_question(engine: Engine, q: Question, k: int = 5) -> dict[str, Any]:
@@ -22,6 +23,9 @@ def run_question(engine: Engine, q: Question, k: int = 5) -> dict[str, Any]:
         h.passage.search_text + "\n" + h.passage.document + "\n" + (h.passage.article or "")
         for h in ans.nearest[:5]
     )
+    result["candidates"] = ans.evidence
+    result["confidence"] = ans.confidence
+    result["check_failures"] = ans.check_failures
     return result
 
 
@@ -34,7 +38,7 @@ def run_eval(
     if out is not None:
         with Path(out).open("w", encoding="utf-8") as fh:
             for r in results:
-                line = {key: v for key, v in r.items() if key != "retrieved_text"}
+                line = {key: v for key, v in r.items() if key not in INTERNAL}
                 fh.write(json.dumps(line, ensure_ascii=False) + "\n")
     summary = summarise(questions, results)
     return summary, results

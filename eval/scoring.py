@@ -83,10 +83,17 @@ def score_one(q: Question, result: dict[str, Any]) -> dict[str, Any]:
     )
     retrieved_text = result.get("retrieved_text")
     retrieved = None
+    needles = q.facts or q.refs
     if retrieved_text is not None:
-        needles = q.facts or q.refs
         retrieved = all(_has(retrieved_text, n) for n in needles) if needles else None
-    return {"correct": correct, "citation_ok": citation_ok, "retrieved": retrieved}
+    candidates = result.get("candidates")
+    recall = None
+    if candidates is not None and needles:
+        recall = any(len(c) <= RECALL_CHARS and all(_has(c, n) for n in needles) for c in candidates)
+    return {"correct": correct, "citation_ok": citation_ok, "retrieved": retrieved, "candidate_recall": recall}
+
+
+RECALL_CHARS = 600  # a candidate longer than an answer may be does not count for candidate recall
 
 
 def summarise(questions: list[Question], results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -106,7 +113,11 @@ def summarise(questions: list[Question], results: list[dict[str, Any]]) -> dict[
         unanswerable = [x for x in subset if not x[0].answerable]
         abstained = [x for x in subset if x[1].get("abstained")]
         retrieved = [x[2]["retrieved"] for x in answerable if x[2]["retrieved"] is not None]
+        recall = [x[2]["candidate_recall"] for x in answerable if x[2]["candidate_recall"] is not None]
         lat = np.array([x[3] for x in subset]) if subset else np.zeros(1)
+        lengths = [len(x[1].get("answer", "")) for x in subset if not x[1].get("abstained")]
+        right = [bool(x[2]["correct"]) and x[0].answerable for x in subset]
+        conf = [x[1].get("confidence") for x in subset]
         return {
             "n": len(subset),
             "answer_accuracy": _ratio(sum(x[2]["correct"] for x in answerable), len(answerable)),
@@ -115,6 +126,11 @@ def summarise(questions: list[Question], results: list[dict[str, Any]]) -> dict[
             "abstention_precision": _ratio(sum(not x[0].answerable for x in abstained), len(abstained)),
             "wrongly_abstained": _ratio(sum(bool(x[1].get("abstained")) for x in answerable), len(answerable)),
             "recall_at_5": _ratio(sum(retrieved), len(retrieved)),
+            "candidate_recall": _ratio(sum(recall), len(recall)),
+            "auc": _auc(right, conf),
+            "median_chars": float(np.median(lengths)) if lengths else None,
+            "over_600": _ratio(sum(n > 600 for n in lengths), len(lengths)),
+            "check_failures": sum(int(x[1].get("check_failures", 0)) for x in subset),
             "p50_ms": float(np.percentile(lat, 50)),
             "p95_ms": float(np.percentile(lat, 95)),
         }
@@ -123,6 +139,17 @@ def summarise(questions: list[Question], results: list[dict[str, Any]]) -> dict[
     for row in rows:
         kinds[row[0].kind].append(row)
     return {"overall": block(rows), "by_kind": {k: block(v) for k, v in sorted(kinds.items())}}
+
+
+def _auc(labels: list[bool], scores: list[float | None]) -> float | None:
+    """ROC AUC of the engine's confidence for answers that are right (None if not computable)."""
+    pairs = [(s, y) for s, y in zip(scores, labels) if s is not None]
+    pos = [s for s, y in pairs if y]
+    neg = [s for s, y in pairs if not y]
+    if not pos or not neg:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -139,6 +166,10 @@ def format_table(summary: dict[str, Any]) -> str:
         ("abstention_recall", "abst.R"),
         ("wrongly_abstained", "wrong.abst"),
         ("recall_at_5", "R@5"),
+        ("candidate_recall", "cand.R"),
+        ("auc", "AUC"),
+        ("median_chars", "med.chars"),
+        ("check_failures", "chk.fail"),
         ("p50_ms", "p50 ms"),
         ("p95_ms", "p95 ms"),
     ]

@@ -1,0 +1,384 @@
+"""Candidate answers: units of text, built from the structure the parser knows, that can hold an answer.
+
+A unit is a sentence; a run of clauses of a long sentence; a sentence with the next one; a
+list's lead-in with its items (across passages of the same article); an article's numbered
+clauses; or a sentence found in a document's fixed place (its effect clause, its date line, a
+labelled field). Each keeps the spans it quotes, so citations are exact and checkable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from answer import lexicon as lx
+from answer.analysis import QuestionAnalysis
+from index.lexical import normalise
+from index.retriever import Retriever, ScoredPassage
+from ingest.metadata import PLACE_DATE
+from ingest.models import Footnote, Passage
+from ingest.passages import footnote_numbers
+
+K_PASSAGES = 5  # passages retrieved for a question
+K_SENTENCES = 20  # sentences retrieved directly; their passages join the retrieved ones
+LONG_SENTENCE = 450  # longer sentences are also offered as runs of their clauses
+WINDOW_CHARS = 380  # at most this long, a run of clauses
+MAX_UNIT = 600  # the longest unit quoted, lists apart
+MAX_LIST = 800  # a list's lead-in and the items that fit
+_CLAUSE_END = re.compile(r"[;,:]\s+")
+
+
+class Shape(StrEnum):
+    SENTENCE = "sentence"
+    WINDOW = "window"  # clauses of a long sentence
+    PAIR = "pair"  # a sentence and the next
+    LIST = "list"  # a lead-in and its items
+    ITEM = "item"  # a lead-in and one item
+    CLAUSES = "clauses"  # an article's title and the first sentence of each numbered clause
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A quoted span of one passage: a sentence, or part of one (``cut_*`` marks where)."""
+
+    row: int  # passage row in the index
+    sentence: int  # sentence row in the index
+    start: int
+    end: int
+    cut_start: bool = False
+    cut_end: bool = False
+
+
+@dataclass
+class Candidate:
+    """A unit that may answer: its segments in document order and where it came from."""
+
+    shape: Shape
+    segments: tuple[Segment, ...]
+    hit: ScoredPassage  # the retrieved passage it was built from
+    rank: int  # that passage's retrieval rank (0 = best)
+    text: str
+    footnotes: tuple[Footnote, ...] = ()
+    flags: frozenset[str] = frozenset()  # fixed places: "effect", "issue", "label"
+    skipped: bool = False  # list items left out for length
+    score: float = 0.0  # the selector's score, once scored
+    context: int | None = None  # sentence row that frames an anchor: an item's lead-in, else the sentence before
+
+    @property
+    def key(self) -> tuple[tuple[int, int, int], ...]:
+        return tuple((s.row, s.start, s.end) for s in self.segments)
+
+    @property
+    def sentences(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(s.sentence for s in self.segments))
+
+    @property
+    def anchor(self) -> bool:
+        """A unit of one sentence (or part of one): what the selector ranks; others expand it."""
+        return self.shape in (Shape.SENTENCE, Shape.WINDOW)
+
+    @property
+    def evidence(self) -> str:
+        """What the unit shows a reader: its text and the footnotes it cites."""
+        return "\n".join([self.text, *(f.text for f in self.footnotes)])
+
+
+@dataclass
+class _Builder:
+    """Builds units over one index; remembers what it built so nothing is offered twice."""
+
+    retriever: Retriever
+    out: dict[tuple, Candidate] = field(default_factory=dict)
+
+    @property
+    def passages(self) -> list[Passage]:
+        return self.retriever.passages
+
+    def rows(self, passage_row: int) -> range:
+        return self.retriever.sentences.table.rows(passage_row)
+
+    def span(self, srow: int) -> tuple[int, int, int]:
+        t = self.retriever.sentences.table
+        return int(t.passage[srow]), int(t.start[srow]), int(t.end[srow])
+
+    def text(self, srow: int) -> str:
+        p, a, b = self.span(srow)
+        return self.passages[p].text[a:b]
+
+    def segment(self, srow: int) -> Segment:
+        p, a, b = self.span(srow)
+        return Segment(p, srow, a, b)
+
+    def add(self, shape: Shape, segments: list[Segment], hit: ScoredPassage, rank: int,
+            flags: frozenset[str] = frozenset(), skipped: bool = False) -> None:
+        cand = _candidate(self.passages, shape, segments, hit, rank, flags, skipped)
+        if cand.anchor:
+            cand.context = self.context(segments[0].sentence)
+        known = self.out.get(cand.key)
+        if known is None:
+            self.out[cand.key] = cand
+        elif flags - known.flags or rank < known.rank:
+            known.flags |= flags
+            known.rank = min(known.rank, rank)
+
+    def same_article(self, a: int, b: int) -> bool:
+        pa, pb = self.passages[a], self.passages[b]
+        return pa.doc_id == pb.doc_id and pa.article is not None and pa.article == pb.article
+
+    def following(self, srow: int) -> Iterator[int]:
+        """Sentence rows after ``srow`` within its passage, then on into the same article."""
+        n = len(self.retriever.sentences)
+        row = self.span(srow)[0]
+        nxt = srow + 1
+        while nxt < n:
+            p = self.span(nxt)[0]
+            if p != row and not self.same_article(row, p):
+                return
+            yield nxt
+            nxt += 1
+
+    def next_sentence(self, srow: int) -> int | None:
+        """The sentence read after ``srow``: in its passage, or opening the next passage of its section."""
+        if srow + 1 >= len(self.retriever.sentences):
+            return None
+        row, nxt = self.span(srow)[0], self.span(srow + 1)[0]
+        if nxt == row:
+            return srow + 1
+        a, b = self.passages[row], self.passages[nxt]
+        return srow + 1 if a.doc_id == b.doc_id and a.section == b.section else None
+
+    def context(self, srow: int) -> int | None:
+        """What frames a sentence: an item's lead-in, else the sentence before it in its passage."""
+        if lx.ITEM.match(self.text(srow)):
+            lead = self.lead_in(srow)
+            if lead is not None:
+                return lead
+        if srow > 0 and self.span(srow - 1)[0] == self.span(srow)[0]:
+            return srow - 1
+        return None
+
+    def lead_in(self, srow: int) -> int | None:
+        """For an item, the sentence that announces its list (walking back over items)."""
+        row = self.span(srow)[0]
+        j = srow - 1
+        while j >= 0:
+            p = self.span(j)[0]
+            if p != row and not self.same_article(row, p):
+                return None
+            text = self.text(j).rstrip()
+            if _announces(text):
+                return j
+            if not lx.ITEM.match(text):
+                return None
+            j -= 1
+        return None
+
+
+def _announces(text: str) -> bool:
+    """A list's lead-in: "… sau đây:" or a clause title "5. Các trường hợp không …" without a full stop."""
+    text = text.rstrip()
+    return text.endswith(":") or (bool(lx.CLAUSE.match(text)) and not text.endswith((".", ";", "!", "?", "…")))
+
+
+def _candidate(passages: list[Passage], shape: Shape, segments: list[Segment], hit: ScoredPassage, rank: int,
+               flags: frozenset[str], skipped: bool) -> Candidate:
+    parts = [passages[s.row].text[s.start : s.end] for s in segments]
+    joiner = "\n" if shape in (Shape.LIST, Shape.ITEM, Shape.CLAUSES) else " "
+    text = joiner.join(parts)
+    notes: list[Footnote] = []
+    for s, part in zip(segments, parts):
+        defined = {f.number: f for f in passages[s.row].footnotes}
+        notes += [defined[n] for n in footnote_numbers(part, defined) if defined[n] not in notes]
+    return Candidate(shape, tuple(segments), hit, rank, text, tuple(notes), flags, skipped)
+
+
+def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever) -> list[Candidate]:
+    """Every unit of the retrieved passages, and the fixed places the question asks about."""
+    b = _Builder(retriever)
+    articles_done: set[tuple[str, str]] = set()
+    for rank, hit in enumerate(hits):
+        row = retriever.position(hit.passage.id)
+        if row is None:
+            continue
+        for srow in b.rows(row):
+            text = b.text(srow)
+            if lx.RECIPIENTS.match(b.retriever.sentences.key(srow)):
+                break  # "Nơi nhận: …" lists who gets a copy, not what the document says
+            seg = b.segment(srow)
+            if len(text) <= LONG_SENTENCE:
+                b.add(Shape.SENTENCE, [seg], hit, rank)
+            else:
+                for window in _windows(seg, text):
+                    b.add(Shape.WINDOW, [window], hit, rank)
+                if len(text) <= MAX_UNIT:
+                    b.add(Shape.SENTENCE, [seg], hit, rank)
+            nxt_row = b.next_sentence(srow)
+            if nxt_row is not None:
+                nxt = b.text(nxt_row)
+                if len(text) + len(nxt) <= MAX_UNIT and not lx.ITEM.match(nxt):
+                    b.add(Shape.PAIR, [seg, b.segment(nxt_row)], hit, rank)
+            if _announces(text):
+                _add_list(b, srow, hit, rank)
+            elif lx.ITEM.match(text):
+                lead = b.lead_in(srow)
+                if lead is not None:
+                    b.add(Shape.ITEM, [b.segment(lead), seg], hit, rank)
+                    _add_list(b, lead, hit, rank)
+            if lx.CLAUSE.match(text) and hit.passage.article:
+                key = (hit.passage.doc_id, hit.passage.article)
+                if key not in articles_done:
+                    articles_done.add(key)
+                    _add_clauses(b, hit, rank)
+    _fixed_places(q, hits, b)
+    return list(b.out.values())
+
+
+def _windows(seg: Segment, text: str) -> list[Segment]:
+    """Runs of whole clauses of a long sentence, each at most WINDOW_CHARS (never cut in quotes)."""
+    cuts = _clause_cuts(text)
+    out: list[Segment] = []
+    for i, a in enumerate(cuts[:-1]):
+        end = None
+        for bcut in cuts[i + 1 :]:
+            if bcut - a > WINDOW_CHARS and end is not None:
+                break
+            end = bcut
+        piece = text[a:end]
+        lead = len(piece) - len(piece.lstrip())
+        body = piece.rstrip(" ,;:").strip()
+        if len(body) < 20:
+            continue
+        start = seg.start + a + lead
+        out.append(Segment(seg.row, seg.sentence, start, start + len(body), a > 0, end < len(text)))
+    return out
+
+
+def _clause_cuts(text: str) -> list[int]:
+    """Where a sentence may be cut: after , ; : outside quotes and parentheses, and its ends."""
+    depth, inside = 0, []
+    for ch in text:
+        if ch in "“(":
+            depth += 1
+        elif ch in "”)":
+            depth = max(0, depth - 1)
+        inside.append(depth > 0)
+    return [0] + [m.end() for m in _CLAUSE_END.finditer(text) if not inside[m.start()]] + [len(text)]
+
+
+def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
+    """The lead-in and its items (points, or the numbered clauses of an article's opening)."""
+    lead_text = b.text(lead)
+    nested_in_clause = bool(lx.CLAUSE.match(lead_text))
+    items: list[int] = []
+    item_kind: str | None = None
+    for srow in b.following(lead):
+        text = b.text(srow)
+        kind = "point" if lx.ITEM.match(text) else ("clause" if lx.CLAUSE.match(text) else None)
+        if kind is None:
+            if item_kind == "clause" and not _announces(text) and items:
+                continue  # a clause's second sentence: not an item of its own
+            break
+        if kind == "clause" and nested_in_clause:
+            break  # the next clause of the article ends this clause's points
+        if item_kind is None:
+            item_kind = kind
+        if kind != item_kind:
+            continue  # points nested under a clause item
+        items.append(srow)
+    if not items:
+        return
+    budget = MAX_LIST - len(lead_text)
+    picked = []
+    for srow in items:
+        size = len(b.text(srow)) + 1
+        if size > budget:
+            break
+        picked.append(srow)
+        budget -= size
+    if picked:
+        b.add(Shape.LIST, [b.segment(lead), *(b.segment(s) for s in picked)], hit, rank,
+              skipped=len(picked) < len(items))
+
+
+def _add_clauses(b: _Builder, hit: ScoredPassage, rank: int) -> None:
+    """An article's title and the first sentence of each of its numbered clauses, in order."""
+    p = hit.passage
+    article = [b.retriever.position(q.id) for q in b.retriever.document_passages({p.doc_id}) if q.article == p.article]
+    rows = [r for r in article if r is not None]
+    if not rows:
+        return
+    segs: list[Segment] = []
+    first = list(b.rows(rows[0]))
+    if first and b.text(first[0]).startswith("Điều"):
+        segs.append(b.segment(first[0]))
+    clauses = [s for r in rows for s in b.rows(r) if lx.CLAUSE.match(b.text(s))]
+    if len(clauses) < 2:
+        return
+    budget = MAX_LIST - sum(len(b.text(s.sentence)) for s in segs)
+    skipped = False
+    for s in clauses:
+        size = len(b.text(s)) + 1
+        if size > budget:
+            skipped = True
+            break
+        segs.append(b.segment(s))
+        budget -= size
+    if len(segs) >= 2:
+        b.add(Shape.CLAUSES, segs, hit, rank, skipped=skipped)
+
+
+def _fixed_places(q: QuestionAnalysis, hits: list[ScoredPassage], b: _Builder) -> None:
+    """A document's effect clause, its date line and its labelled fields, when the question asks for them."""
+    doc_ids = set(q.documents) or {hits[0].passage.doc_id}
+    passages = b.retriever.document_passages(doc_ids)
+    ranks = {h.passage.id: r for r, h in enumerate(hits)}
+    rows = [(b.retriever.position(p.id), p) for p in passages]
+    top = hits[0]
+
+    def hit_for(p: Passage) -> tuple[ScoredPassage, int]:
+        r = ranks.get(p.id)
+        return (hits[r], r) if r is not None else (ScoredPassage(p, top.score, top.dense, 0.0), len(hits))
+
+    for row, p in rows:
+        if row is None:
+            continue
+        last = normalise(p.section.split(" > ")[-1])
+        field_heading = re.match(r"^[a-zđ]\)\s*(.+)$", last)
+        for j, srow in enumerate(b.rows(row)):
+            key = b.retriever.sentences.key(srow)
+            flags: set[str] = set()
+            if q.asks_effect and lx.EFFECT_CLAUSE.search(key):
+                flags.add("effect")
+            if q.asks_issue and lx.ADOPTED.search(key):
+                flags.add("issue")
+            label = lx.LABELLED_LINE.match(key)
+            if label and names_label(q.key, label.group("label")):
+                flags.add("label")
+            if j == 0 and field_heading and names_label(q.key, field_heading.group(1)):
+                flags.add("label")
+            if flags:
+                hit, rank = hit_for(p)
+                b.add(Shape.SENTENCE, [b.segment(srow)], hit, rank, frozenset(flags))
+    if q.asks_issue:
+        for row, p in rows[:2]:
+            m = PLACE_DATE.search(p.text) if row is not None else None
+            if m:
+                text = m.group().strip()
+                start = m.start() + m.group().index(text)
+                srow = next((s for s in b.rows(row) if b.span(s)[1] <= start < b.span(s)[2]), None)
+                if srow is not None:
+                    hit, rank = hit_for(p)
+                    b.add(Shape.SENTENCE, [Segment(row, srow, start, start + len(text))], hit, rank,
+                          frozenset({"issue"}))
+                break
+
+
+def names_label(question_key: str, label: str) -> bool:
+    """The question names a field's label: its first three words in a row, and most of the rest."""
+    words = re.findall(r"\w+", normalise(label))
+    if len(words) < 3 or " ".join(words[:3]) not in question_key:
+        return False
+    asked = set(re.findall(r"\w+", question_key))
+    return sum(w in asked for w in words) >= 0.8 * len(words)

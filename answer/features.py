@@ -1,0 +1,234 @@
+"""Features of (question, sentence) pairs: what the selector learns from.
+
+The selector ranks anchors: single sentences, and runs of clauses of long ones. Features are
+generic measures: dense and lexical similarity of the sentence, of what frames it (an item's
+lead-in, the sentence before, its article title) and of its passage; the passage's rank; how
+much of what the question pins the sentence's context holds; and whether the sentence holds
+what the question's kind asks for (a figure with the asked unit, a date, a document number).
+The same function serves training and answering.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from answer import lexicon as lx
+from answer.analysis import AnswerKind, QuestionAnalysis, strip_accents
+from answer.candidates import Candidate, Shape
+from answer.checks import missing_pinned, other_level, other_year
+from index.lexical import normalise, tokenize
+from index.retriever import Retrieval, Retriever
+
+RRF_K = 60
+
+BASE = (
+    "dense", "dense_rel", "dense_context", "passage_dense", "passage_dense_rel", "passage_lexical_rel",
+    "rank_inv", "sentence_lexical_rel", "sentence_fused",
+    "cover", "cover_bigram", "cover_rel", "cover_near", "cover_title", "cover_counted", "cover_aspect", "novel",
+    "cover_passage", "cover_retrieved",
+    "pinned", "pinned_here", "pinned_context", "other_year", "other_level",
+    "length_log", "window", "first", "heading_like", "title", "leadin", "preamble", "item",
+    "number", "footnote",
+)
+# What a sentence holds, weighed for the kinds of question that ask for it.
+KIND_HOLDS: tuple[tuple[AnswerKind, str], ...] = (
+    (AnswerKind.FIGURE, "number"), (AnswerKind.FIGURE, "unit"), (AnswerKind.FIGURE, "counted"),
+    (AnswerKind.FIGURE, "percent"), (AnswerKind.FIGURE, "duration"),
+    (AnswerKind.DATE, "date"), (AnswerKind.DATE, "duration"), (AnswerKind.DATE, "effect"), (AnswerKind.DATE, "issue"),
+    (AnswerKind.REFERENCE, "docnum"), (AnswerKind.REFERENCE, "footnote"),
+    (AnswerKind.LIST, "leadin"), (AnswerKind.LIST, "item"),
+    (AnswerKind.AGENT, "agent"), (AnswerKind.DEFINITION, "defines"),
+    (AnswerKind.GENERAL, "label"), (AnswerKind.FIGURE, "label"), (AnswerKind.DATE, "label"),
+)
+NAMES: tuple[str, ...] = (*BASE, *(f"{k.value}:{h}" for k, h in KIND_HOLDS))
+INDEX = {name: i for i, name in enumerate(NAMES)}
+
+
+@dataclass
+class _Question:
+    """Per-question values shared by its candidates."""
+
+    weights: dict[str, float]
+    unigrams: float
+    bigrams: float
+    counted: tuple[str, ...]
+
+
+def _weights(q: QuestionAnalysis, retriever: Retriever) -> _Question:
+    bm25 = retriever.bm25
+    default = math.log(1 + max(bm25.n_docs, 1))
+    weights = {t: bm25.idf.get(t, default) for t in q.content}
+    uni = sum(w for t, w in weights.items() if "_" not in t) or 1.0
+    bi = sum(w for t, w in weights.items() if "_" in t) or 1.0
+    counted = tuple(w for w in q.counted if w.upper() not in lx.GENERIC_ACRONYMS)
+    return _Question(weights, uni, bi, counted)
+
+
+def _cover(qw: _Question, tokens: set[str] | frozenset[str]) -> tuple[float, float]:
+    uni = sum(w for t, w in qw.weights.items() if "_" not in t and t in tokens)
+    bi = sum(w for t, w in qw.weights.items() if "_" in t and t in tokens)
+    return uni / qw.unigrams, bi / qw.bigrams
+
+
+def _share(words: Sequence[str], tokens: set[str] | frozenset[str]) -> float:
+    return sum(w in tokens for w in words) / len(words) if words else 0.0
+
+
+def coverage(q: QuestionAnalysis, units: list[Candidate], retriever: Retriever) -> dict[tuple, float]:
+    """Each unit's share of the question's (IDF-weighted) words, by unit key."""
+    qw = _weights(q, retriever)
+    return {u.key: _cover(qw, set(tokenize(u.evidence)))[0] for u in units}
+
+
+def featurise(
+    q: QuestionAnalysis, anchors: list[Candidate], retrieval: Retrieval, retriever: Retriever
+) -> np.ndarray:
+    """One row of :data:`NAMES` features per anchor."""
+    out = np.zeros((len(anchors), len(NAMES)), dtype=np.float32)
+    if not anchors:
+        return out
+    qw = _weights(q, retriever)
+    index = retriever.sentences
+    s_dense, s_lex = retrieval.sentence_dense, retrieval.sentence_lexical
+    best_passage_dense = max(h.dense for h in retrieval.hits)
+    best_passage_lex = max(max(h.lexical for h in retrieval.hits), 1e-6)
+    rows_used = sorted({c.segments[0].sentence for c in anchors})
+    best_sentence_lex = max(float(s_lex[rows_used].max()), 1e-6)
+    dense_rank, lexical_rank = _ranks(s_dense), _ranks(s_lex)
+    fused = (RRF_K / (RRF_K + dense_rank + 1) + RRF_K / (RRF_K + lexical_rank + 1)) / 2
+    passages: dict[int, tuple[frozenset[str], float]] = {}
+    kinds = [(INDEX[f"{k.value}:{h}"], h) for k, h in KIND_HOLDS if k == q.kind]
+    rows_hit = [r for r in (retriever.position(h.passage.id) for h in retrieval.hits) if r is not None]
+    retrieved = frozenset().union(*(retriever.passage_tokens(r) for r in rows_hit)) if rows_hit else frozenset()
+    out[:, INDEX["cover_retrieved"]] = _cover(qw, retrieved)[0]  # the same for all: read by the confidence model
+
+    for i, c in enumerate(anchors):
+        f = out[i]
+        srow = c.segments[0].sentence
+        row = c.segments[0].row
+        f[INDEX["dense"]] = s_dense[srow]
+        f[INDEX["dense_context"]] = s_dense[c.context] if c.context is not None else 0.0
+        f[INDEX["passage_dense"]] = c.hit.dense
+        f[INDEX["passage_dense_rel"]] = c.hit.dense - best_passage_dense
+        f[INDEX["passage_lexical_rel"]] = c.hit.lexical / best_passage_lex
+        f[INDEX["rank_inv"]] = 1.0 / (1 + c.rank)
+        f[INDEX["sentence_lexical_rel"]] = s_lex[srow] / best_sentence_lex
+        f[INDEX["sentence_fused"]] = fused[srow]
+
+        tokens = set(tokenize(c.evidence)) if c.shape == Shape.WINDOW else set(index.token_sets[srow])
+        if row not in passages:
+            passages[row] = _passage_context(q, retriever, row)
+        title_tokens, pinned_context = passages[row]
+        context_tokens = index.token_sets[c.context] if c.context is not None else frozenset()
+        uni, bi = _cover(qw, tokens)
+        f[INDEX["cover"]] = uni
+        f[INDEX["cover_bigram"]] = bi
+        f[INDEX["cover_near"]] = _cover(qw, tokens | title_tokens | context_tokens)[0]
+        f[INDEX["cover_passage"]] = _cover(qw, retriever.passage_tokens(row) | title_tokens)[0]
+        f[INDEX["cover_title"]] = _cover(qw, title_tokens)[0]
+        words = set(re.findall(r"\w+", normalise(c.evidence)))
+        f[INDEX["cover_counted"]] = _share(qw.counted, words | title_tokens | context_tokens)
+        f[INDEX["cover_aspect"]] = _share(q.aspect, words)
+        plain = [t for t in tokens if "_" not in t]
+        f[INDEX["novel"]] = sum(t not in q.content for t in plain) / max(len(plain), 1)
+
+        if q.pinned:
+            f[INDEX["pinned"]] = 1.0  # the same for every anchor: the confidence model reads it
+            f[INDEX["pinned_here"]] = 1.0 - len(missing_pinned(q, c.evidence)) / len(q.pinned)
+            f[INDEX["pinned_context"]] = pinned_context
+        f[INDEX["other_year"]] = float(other_year(q, c.evidence))
+        f[INDEX["other_level"]] = float(other_level(q, f"{c.hit.passage.section}\n{c.evidence}"))
+
+        text = c.text.strip()
+        f[INDEX["length_log"]] = math.log1p(len(c.evidence))
+        f[INDEX["window"]] = float(c.shape == Shape.WINDOW)
+        f[INDEX["first"]] = float(index.table.first[row] == srow)
+        f[INDEX["heading_like"]] = float(_heading_like(index.sentence(srow).text.strip()))
+        f[INDEX["title"]] = float(_is_title(c, text))
+        f[INDEX["leadin"]] = float(text.endswith(":"))
+        f[INDEX["preamble"]] = float(c.hit.passage.section == "Mở đầu")
+        f[INDEX["item"]] = float(bool(lx.ITEM.match(text)))
+        holds = _holds(q, c, normalise(c.evidence))
+        f[INDEX["number"]] = holds["number"]
+        f[INDEX["footnote"]] = holds["footnote"]
+        for col, name in kinds:
+            f[col] = holds.get(name, float(f[INDEX[name]]) if name in INDEX else 0.0)
+
+    for name, rel in (("dense", "dense_rel"), ("cover", "cover_rel")):
+        col = out[:, INDEX[name]]
+        out[:, INDEX[rel]] = col - col.max()
+    return out
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """Rank (0 = best) of every entry by descending score."""
+    order = np.argsort(-scores, kind="stable")
+    out = np.empty(len(scores), dtype=np.float64)
+    out[order] = np.arange(len(scores))
+    return out
+
+
+def _passage_context(q: QuestionAnalysis, retriever: Retriever, row: int) -> tuple[frozenset[str], float]:
+    """A passage's title tokens (heading and section path) and the share of pinned terms its
+    context (text, footnotes, section, document, or the passages around) holds."""
+    p = retriever.passages[row]
+    title = frozenset(tokenize(f"{p.heading}\n{p.section}"))
+    if not q.pinned:
+        return title, 0.0
+    meta = retriever.documents.get(p.doc_id, {}).get("metadata", {})
+    context = "\n".join([p.text, p.section, p.document, p.source.replace("-", " "), p.heading,
+                         *(f.text for f in p.footnotes), *(str(v) for v in meta.values())])
+    near = "\n".join(x.text for x in retriever.passages[max(0, row - 1) : row + 2] if x.doc_id == p.doc_id)
+    return title, 1.0 - len(missing_pinned(q, context, near)) / len(q.pinned)
+
+
+def _is_title(c: Candidate, text: str) -> bool:
+    """The sentence is its article's or section's own title ("Điều 36. Các hình thức kỷ luật")."""
+    last = c.hit.passage.section.split(" > ")[-1].strip()
+    return text == last or text == (c.hit.passage.heading or "").strip()
+
+
+def _heading_like(text: str) -> bool:
+    return (
+        text.upper() == text
+        or (len(text) < 120 and not text.endswith((".", ";", ":", "?", "!")))
+        or bool(re.match(r"^(?:Điều \d+|Chương [IVXLC]+|[IVXLC]+\.)\s", text))
+    )
+
+
+def _holds(q: QuestionAnalysis, c: Candidate, key: str) -> dict[str, float]:
+    """What the sentence holds of what answers are made of."""
+    numbers = list(lx.NUMBER.finditer(key))
+    holds = {
+        "number": float(bool(numbers)),
+        "percent": float(bool(lx.PERCENT.search(key))),
+        "date": float(bool(lx.DATE.search(key))),
+        "duration": float(bool(lx.DURATION.search(key))),
+        "docnum": float(bool(lx.DOC_NUMBER.search(key))),
+        "footnote": float(bool(c.footnotes)),
+        "agent": float(bool(lx.AGENT.search(key))),
+        "effect": float("effect" in c.flags),
+        "issue": float("issue" in c.flags),
+        "label": float("label" in c.flags),
+        "unit": 0.0,
+        "counted": 0.0,
+        "defines": 0.0,
+    }
+    if q.unit == "thời gian":
+        holds["unit"] = holds["duration"]
+    elif q.unit == "%":
+        holds["unit"] = holds["percent"]
+    elif q.unit:
+        holds["unit"] = float(any(key[m.end() : m.end() + 12].lstrip().startswith(q.unit) for m in numbers))
+    if q.counted and numbers:
+        head = q.counted[0]
+        holds["counted"] = float(any(head in key[m.end() : m.end() + 40] for m in numbers))
+    if q.kind == AnswerKind.DEFINITION:
+        m = lx.DEFINED_TERM.match(key.strip())
+        holds["defines"] = float(bool(m) and strip_accents(m.group(1).strip()) in strip_accents(q.key))
+    return holds

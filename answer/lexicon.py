@@ -1,0 +1,111 @@
+"""The words the answering layer knows: how questions ask, and what answers hold.
+
+Every word list and pattern about Vietnamese questions and answers lives here, so the
+question is read in one place (:mod:`answer.analysis`) and candidates are described with
+the same vocabulary (:mod:`answer.features`). Patterns work on :func:`index.lexical.normalise`
+text (lower case, NFC, tone placement folded).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.references import DOC_TYPES
+
+_DOC_TYPE = "|".join(t.lower() for t in DOC_TYPES) + "|tờ trình|điều|khoản"
+
+# --- how a question asks --------------------------------------------------------------
+
+# Words that ask rather than name what is asked about; they carry no content to match.
+ASKING_WORDS = frozenset(
+    "bao nhiêu nào thế như gì lâu mấy sao khi đâu ai thì và là có không được của cuả các những cho với "
+    "đã ở tại trong theo hay phải hãy cho biết nêu".split()
+)
+
+# Ordered: the first kind whose cue matches wins.
+KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("reference", re.compile(
+        rf"(?<!kỷ )(?:{_DOC_TYPE}) (?:số )?(?:nào|gì|mấy)\b|văn bản nào|căn cứ (?:vào )?(?:đâu|gì|nào)|số hiệu|"
+        rf"(?:theo|bằng|tại|qua|là) (?:văn bản|{_DOC_TYPE}) nào|cơ sở pháp lý|căn cứ pháp lý"
+    )),
+    ("date", re.compile(
+        r"\b(?:khi nào|bao giờ|ngày nào|ngày bao nhiêu|ngày mấy|thời điểm nào|năm nào|tháng nào|quý nào|"
+        r"(?:vào|trong|từ) thời gian nào|từ ngày|vào ngày|kể từ (?:ngày|khi) nào|hạn chót|thời hạn cuối)\b"
+    )),
+    ("figure", re.compile(
+        r"\b(?:bao nhiêu|mấy|bao lâu|tỷ lệ|tỉ lệ|số lượng|phần trăm|xếp hạng|thứ hạng|xếp thứ|mức nào|"
+        r"tổng số|bao xa)\b"
+    )),
+    ("list", re.compile(
+        r"\b(?:những|các) [^?]{1,60}?\b(?:nào|gì)\b|\b(?:gồm|bao gồm) (?:những )?(?:gì|nào|các)|"
+        r"\bnhững gì\b|\bliệt kê\b|\bkể tên\b"
+    )),
+    ("agent", re.compile(
+        r"\b(?:ai|người nào|cơ quan nào|đơn vị nào|cấp nào|bộ nào|tổ chức nào|chủ thể nào|"
+        r"do ai|thuộc về ai|thẩm quyền của ai)\b"
+    )),
+    ("definition", re.compile(r"\b(?:là gì|được hiểu (?:là|như thế nào)|nghĩa là|khái niệm)\b")),
+    ("yesno", re.compile(r"\b(?:có phải|đúng hay sai|đúng không|hay không|được không|không\s*\??$)")),
+)
+
+# "bao nhiêu / mấy <counted>": the words after the asking word name what is counted.
+COUNT_ASK = re.compile(r"\b(?:bao nhiêu|mấy)\b")
+DURATION_ASK = re.compile(r"\b(?:bao lâu|thời hạn|thời gian)\b")
+TIME_UNITS = frozenset({"ngày", "tháng", "năm", "giờ", "phút", "tuần", "quý"})
+UNITS = TIME_UNITS | frozenset({"phần", "trăm", "%", "đồng", "tỷ", "triệu", "nghìn", "lần", "điểm", "tuổi", "km", "ha"})
+# Words that end the phrase naming what is counted.
+PHRASE_END = frozenset(
+    "và của cuả trong tại được đã là theo cho với từ trên khi mà so đối để do ở vào thì có không hiện nay "
+    "sau trước đến áp dụng các những một mỗi cả thành bao mấy nhiêu đạt chiếm còn".split()
+)
+MEASURE_HEADS = re.compile(
+    r"\b(?:mức|tổng số|số lượng|số|tỷ lệ|tỉ lệ|chỉ số|xếp hạng|xếp|thời hạn|thời gian|độ tuổi|điểm)\b"
+)
+ASPECT = re.compile(r"\bvề (?P<aspect>[\wà-ỹđ ]{2,40}?) (?:như thế nào|thế nào|ra sao|là gì|gồm những gì)")
+
+# --- what a question pins exactly ------------------------------------------------------
+
+YEAR = re.compile(r"\b((?:19|20)\d{2})\b(?!/[^\W\d_])")
+DOC_NUMBER = re.compile(r"\d+(?:/\d{4})?[/-][a-zđ][\wđ&.]*(?:[-/][\wđ&.]+)*")
+ARTICLE = re.compile(r"\bđiều\s+(\d+[a-zđ]?)\b")
+LEVEL = re.compile(r"\bcấp (tỉnh|huyện|xã|trung ương)\b")
+GENERIC_ACRONYMS = frozenset(
+    "CCHC TTHC UBND HĐND QPPL CBCC CNTT BNV CBCCVC VBQPPL HCNN ĐVHC".split()
+)
+GENERIC_NAMES = (
+    "chính phủ", "bộ nội vụ", "quốc hội", "ủy ban", "uỷ ban", "nhà nước", "thủ tướng", "trung ương",
+    "bộ trưởng", "chủ tịch", "nghị định", "quyết định", "việt nam", "hội đồng",
+)
+
+# --- what an answer holds --------------------------------------------------------------
+
+NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)*(?:\s*\([^)]{1,30}\))?")
+DATE = re.compile(
+    r"\d{1,2}/\d{1,2}/\d{4}|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|tháng\s+\d{1,2}(?:/\d{4}|\s+năm\s+\d{4})|"
+    r"\b\d{1,2}/\d{4}\b|năm\s+\d{4}|quý\s+[ivx]+|ngày ký|ngày ban hành"
+)
+DURATION = re.compile(r"\d+(?:[.,]\d+)?\s*(?:\([^)]{1,20}\)\s*)?(?:ngày|tháng|năm|giờ|phút|tuần|quý)\b")
+PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*%")
+AGENT = re.compile(
+    r"\b(?:bộ|sở|ủy ban|uỷ ban|ubnd|chủ tịch|bộ trưởng|thủ trưởng|người đứng đầu|cơ quan|hội đồng|"
+    r"văn phòng|thanh tra|chính phủ|thủ tướng|giám đốc|cấp có thẩm quyền)\b"
+)
+DEFINED_TERM = re.compile(r"^(?:\d+\.\s*)?[“\"]?([^”\":]{2,80}?)[”\"]?\s*(?:\([^)]*\)\s*)?(?:là|được hiểu là)\b")
+FOOTNOTE_MARKER = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]")
+EFFECT_CLAUSE = re.compile(
+    r"^(?:điều \d+[a-zđ]?\.\s*)?(?:\d+\.\s*)?(?:luật|nghị định|quyết định|thông tư|chỉ thị|nghị quyết|kế hoạch|"
+    r"pháp lệnh|văn bản) này có hiệu lực"
+)
+ASKS_EFFECT = re.compile(
+    r"(?:có|bắt đầu có|phát sinh) hiệu lực.*(?:ngày nào|khi nào|bao giờ|thời điểm nào|từ ngày|kể từ)"
+)
+ASKS_ISSUE = re.compile(
+    r"(?:(?:ban hành|được ký|ký|thông qua)(?: ban hành)?(?: vào)? (?:ngày nào|ngày bao nhiêu|khi nào|bao giờ|hôm nào)|"
+    r"ngày (?:ban hành|ký)(?: là)? (?:ngày )?(?:nào|bao nhiêu|khi nào))"
+)
+ADOPTED = re.compile(r"này (?:đã )?được .{0,160}thông qua ngày \d")
+LABELLED_LINE = re.compile(r"^(?:[a-zđ]\)|[-+]|\d+\.)?\s*(?P<label>[^:;.]{3,60}):")
+# List structure: items, a clause of an article, a lead-in announcing a list.
+ITEM = re.compile(r"^(?:[a-zđ]\)|[-+•])\s*")
+CLAUSE = re.compile(r"^\d+\.\s")
+RECIPIENTS = re.compile(r"^nơi nhận\s*:")

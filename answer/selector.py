@@ -1,0 +1,150 @@
+"""The learned answer selector: a small model that scores (question, candidate) pairs.
+
+The model is a JSON file written by ``make train`` (``eval/train.py``): a conditional logit
+(a linear score per candidate, softmax over the question's candidates) over the features of
+:mod:`answer.features`. A
+second, question-level logistic model turns the best candidate's score and its evidence into
+a calibrated probability that the answer is right; below the trained threshold the engine
+abstains.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from answer.features import INDEX, NAMES
+
+MODEL_PATH = Path(__file__).with_name("selector.json")
+
+
+class ModelError(Exception):
+    """The selector model file is missing or was trained on other features."""
+
+
+@dataclass(frozen=True)
+class Linear:
+    """Standardised logistic regression."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
+                "intercept": self.intercept}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Linear:
+        return cls(np.array(data["mean"], np.float64), np.array(data["scale"], np.float64),
+                   np.array(data["coef"], np.float64), float(data["intercept"]))
+
+
+CONFIDENCE_FEATURES = ("score", "share", "margin", "candidates", "pinned", "pinned_context", "pinned_here",
+                       "dense", "sentence_fused", "cover", "cover_near", "cover_counted", "other_year", "other_level",
+                       "holds_kind", "fixed_place", "cover_passage", "cover_retrieved")
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Scores candidates; says how likely the best one answers; knows when to abstain."""
+
+    model: Linear
+    confidence_model: Linear
+    threshold: float  # abstain below this calibrated probability
+    prefer_shorter: float  # a shorter candidate within this share of the best probability is taken
+    meta: dict[str, Any]
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        """Each candidate's linear score (higher is better)."""
+        if not len(x):
+            return np.zeros(0)
+        return self.model.logit(x.astype(np.float64))
+
+    def confidence(self, x: np.ndarray, scores: np.ndarray, best: int) -> float:
+        """Calibrated probability that the candidate ``best`` answers the question."""
+        row = confidence_row(x, scores, best)
+        return float(_sigmoid(self.confidence_model.logit(row[None, :]))[0])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": list(NAMES),
+            "model": self.model.to_json(),
+            "confidence": {"features": list(CONFIDENCE_FEATURES), **self.confidence_model.to_json()},
+            "threshold": self.threshold,
+            "prefer_shorter": self.prefer_shorter,
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Selector:
+        if data.get("features") != list(NAMES):
+            raise ModelError("the selector model was trained on other features: run `make train`")
+        if list(data["confidence"]["features"]) != list(CONFIDENCE_FEATURES):
+            raise ModelError("the confidence model was trained on other features: run `make train`")
+        return cls(
+            Linear.from_json(data["model"]),
+            Linear.from_json(data["confidence"]),
+            float(data["threshold"]),
+            float(data.get("prefer_shorter", 1.0)),
+            dict(data.get("meta", {})),
+        )
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """The candidates' share of the question: softmax of their scores."""
+    e = np.exp(scores - scores.max())
+    return e / e.sum()
+
+
+def confidence_row(x: np.ndarray, scores: np.ndarray, best: int) -> np.ndarray:
+    """The question-level evidence: the chosen candidate's score and share, its lead over the
+    next, how many candidates there were, and what it holds of what the question pins."""
+    share = softmax(scores)
+    rest = np.delete(share, best)
+    f = x[best]
+    return np.array([
+        scores[best], share[best], share[best] - (rest.max() if len(rest) else 0.0), math.log(len(scores)),
+        f[INDEX["pinned"]], f[INDEX["pinned_context"]], f[INDEX["pinned_here"]], f[INDEX["dense"]],
+        f[INDEX["sentence_fused"]], f[INDEX["cover"]], f[INDEX["cover_near"]], f[INDEX["cover_counted"]],
+        f[INDEX["other_year"]], f[INDEX["other_level"]], float(f[KIND_COLUMNS].max()) if KIND_COLUMNS else 0.0,
+        max(f[INDEX["date:effect"]], f[INDEX["date:issue"]], f[INDEX["general:label"]], f[INDEX["figure:label"]],
+            f[INDEX["date:label"]]),
+        f[INDEX["cover_passage"]], f[INDEX["cover_retrieved"]],
+    ], dtype=np.float64)
+
+
+# What the chosen sentence holds of what its question's kind asks for (only that kind's columns are set).
+KIND_COLUMNS = [i for name, i in INDEX.items() if ":" in name and not name.endswith(":label")]
+
+
+def choose(scores: np.ndarray, lengths: np.ndarray, prefer_shorter: float) -> int:
+    """The best candidate, or the shortest whose share is at least ``prefer_shorter`` of the best's."""
+    share = softmax(scores)
+    best = int(np.argmax(share))
+    close = np.flatnonzero(share >= prefer_shorter * share[best])
+    return int(close[np.argmin(lengths[close])])
+
+
+@cache
+def load(path: Path = MODEL_PATH) -> Selector:
+    """The committed model (read once per process)."""
+    if not path.is_file():
+        raise ModelError(f"{path}: no selector model; run `make train`")
+    return Selector.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+

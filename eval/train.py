@@ -1,0 +1,311 @@
+"""``make train``: learn the answer selector and its abstention threshold from labelled data.
+
+Data: the project's development questions over ``corpus/`` (``eval/questions.jsonl``), UIT
+regulation and Wikipedia QA (``train_reg.json``, ``train_wiki.json``: spans give the positive
+unit) and ALQAC essay and multiple-choice questions (the answer text inside the gold article).
+Every answerable question is also asked once more with its answering document withheld: an
+unanswerable near miss for the abstention model.
+
+Settings (regularisation, how much shorter answers are preferred) are chosen by 5-fold
+cross-validation grouped by document; the confidence model is fitted on out-of-fold scores;
+the threshold keeps wrongly refused answerable questions at or under 5 % out of fold on every
+source. Writes ``answer/selector.json`` and ``docs/training.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold
+
+from answer.features import NAMES
+from answer.selector import CONFIDENCE_FEATURES, MODEL_PATH, Linear, Selector, choose, confidence_row
+from eval import datasets, examples
+from eval.bench import configure_logging
+from eval.examples import Example
+from index.retriever import Retriever
+from index.store import store_dir
+
+log = logging.getLogger("eval.train")
+
+REPO = Path(__file__).resolve().parents[1]
+REPORT = REPO / "docs" / "training.md"
+FOLDS = 5
+L2_GRID = (0.3, 1.0, 3.0, 10.0)
+SHORTER_GRID = (1.0, 0.8, 0.6, 0.4)
+MAX_REFUSED = 0.05  # answerable questions refused, out of fold, on every source
+CONFIDENCE_L2 = 1.0
+# Signs the selector's weights must have: what a kind of question asks for only helps.
+SIGNS: dict[str, tuple[float | None, float | None]] = {
+    **{name: (0.0, None) for name in NAMES if ":" in name},
+    "other_year": (None, 0.0),
+    "other_level": (None, 0.0),
+}
+
+
+def fit_conditional_logit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float) -> Linear:
+    """Maximise the log share of each question's positive units (softmax over its candidates).
+
+    Flags (0/1 features) are not rescaled, so a rare flag cannot buy a large effect cheaply;
+    holding what the question's kind asks for may only raise a score, and speaking of another
+    year or level of government may only lower it (:data:`SIGNS`).
+    """
+    x = np.vstack([g[0] for g in groups])
+    mean, scale = x.mean(0), x.std(0) + 1e-6
+    flags = np.all((x == 0) | (x == 1), axis=0)
+    mean, scale = np.where(flags, 0.0, mean), np.where(flags, 1.0, scale)
+    z = (x - mean) / scale
+    sizes = np.array([len(g[1]) for g in groups])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    y = np.concatenate([g[1] for g in groups]).astype(bool)
+    gid = np.repeat(np.arange(len(groups)), sizes)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = z @ w
+        top = np.maximum.reduceat(s, starts)
+        e = np.exp(s - top[gid])
+        total = np.add.reduceat(e, starts)
+        pos = np.add.reduceat(e * y, starts)
+        value = -(np.log(pos + 1e-300) - np.log(total)).sum() + l2 * w @ w
+        grad = z.T @ (e / total[gid] - np.where(y, e / (pos[gid] + 1e-300), 0.0)) + 2 * l2 * w
+        return float(value), grad
+
+    bounds = [SIGNS.get(name, (None, None)) for name in NAMES]
+    result = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds,
+                      options={"maxiter": 1000})
+    return Linear(mean, scale, result.x, 0.0)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, l2: float = CONFIDENCE_L2) -> Linear:
+    """Weighted logistic regression (standardised), for the question-level confidence."""
+    mean, scale = x.mean(0), x.std(0) + 1e-6
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w8 = np.ones(len(x)) if weights is None else weights * len(x) / weights.sum()
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = z @ w
+        p = 1 / (1 + np.exp(-np.clip(s, -30, 30)))
+        value = -(w8 * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).sum() + l2 * w[:-1] @ w[:-1]
+        grad = z.T @ (w8 * (p - y)) + 2 * l2 * np.append(w[:-1], 0.0)
+        return float(value), grad
+
+    result = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 1000})
+    return Linear(mean, scale, result.x[:-1], float(result.x[-1]))
+
+
+def _train_groups(exs: list[Example]) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(e.features.astype(np.float64), e.labels) for e in exs if e.answerable and e.labels.any()]
+
+
+@dataclass
+class OutOfFold:
+    """Scores each example got from a model that never saw its document."""
+
+    scores: list[np.ndarray]
+
+
+def out_of_fold(exs: list[Example], l2: float) -> OutOfFold:
+    groups = np.array([f"{e.source}:{e.group}" for e in exs])
+    scores: list[np.ndarray | None] = [None] * len(exs)
+    for train, test in GroupKFold(FOLDS).split(np.zeros(len(exs)), groups=groups):
+        model = fit_conditional_logit(_train_groups([exs[i] for i in train]), l2)
+        for i in test:
+            scores[i] = model.logit(exs[i].features.astype(np.float64))
+    return OutOfFold([s for s in scores if s is not None])
+
+
+def selection_accuracy(exs: list[Example], oof: OutOfFold, prefer_shorter: float) -> dict[str, float]:
+    """Per source: the chosen unit shows the answer (answerable questions, not withheld)."""
+    hits: dict[str, list[bool]] = defaultdict(list)
+    for e, s in zip(exs, oof.scores):
+        if e.answerable and e.holds is not None:
+            hits[e.source].append(bool(e.holds[choose(s, e.lengths, prefer_shorter)]))
+    return {k: float(np.mean(v)) for k, v in hits.items()}
+
+
+def confidence_data(exs: list[Example], oof: OutOfFold, prefer_shorter: float) -> tuple[np.ndarray, np.ndarray]:
+    rows, labels = [], []
+    for e, s in zip(exs, oof.scores):
+        best = choose(s, e.lengths, prefer_shorter)
+        rows.append(confidence_row(e.features, s, best))
+        labels.append(float(e.answerable and e.holds is not None and bool(e.holds[best])))
+    return np.array(rows), np.array(labels)
+
+
+def source_weights(exs: list[Example]) -> np.ndarray:
+    """Each source weighs the same in the confidence model: the project's own questions as much as UIT's."""
+    counts: dict[str, int] = defaultdict(int)
+    for e in exs:
+        counts[e.source] += 1
+    return np.array([1.0 / counts[e.source] for e in exs])
+
+
+def confidence_out_of_fold(exs: list[Example], rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    groups = np.array([f"{e.source}:{e.group}" for e in exs])
+    weights = source_weights(exs)
+    out = np.zeros(len(exs))
+    for train, test in GroupKFold(FOLDS).split(rows, groups=groups):
+        model = fit_logistic(rows[train], labels[train], weights[train])
+        out[test] = 1 / (1 + np.exp(-model.logit(rows[test])))
+    return out
+
+
+def choose_threshold(exs: list[Example], confidence: np.ndarray) -> float:
+    """The highest threshold that refuses at most MAX_REFUSED of every source's answerable questions."""
+    limits = []
+    for source in sorted({e.source for e in exs}):
+        conf = np.array([c for e, c in zip(exs, confidence) if e.source == source and e.answerable])
+        if len(conf):
+            limits.append(float(np.quantile(conf, MAX_REFUSED, method="lower")))
+    return min(limits) if limits else 0.0
+
+
+def gather_examples(store: Path, cache: Path, with_alqac: bool) -> list[Example]:
+    """Every labelled source, through the same stages as ``Engine.ask``."""
+    out: list[Example] = []
+    corpus = Retriever.load(store)
+    out += examples.question_set(corpus, REPO / "eval" / "questions.jsonl", "dev", withhold=True)
+    log.info("dev: %d examples", len(out))
+    if datasets.uit_available():
+        out += examples.uit(cache, datasets.UIT_TRAIN, "uit-reg")
+        out += examples.uit(cache, datasets.UIT_WIKI, "uit-wiki")
+    if with_alqac and datasets.alqac_available():
+        out += examples.alqac(cache)
+    return out
+
+
+def train(exs: list[Example]) -> tuple[Selector, dict]:
+    report: dict = {"sources": {}, "grid": []}
+    for source in sorted({e.source for e in exs}):
+        sub = [e for e in exs if e.source == source]
+        answerable = [e for e in sub if e.answerable and not e.withheld]
+        report["sources"][source] = {
+            "questions": len(answerable),
+            "unanswerable": sum(not e.answerable and not e.withheld for e in sub),
+            "withheld": sum(e.withheld for e in sub),
+            "candidate_recall": float(np.mean([e.holds.any() for e in answerable])) if answerable else None,
+            "groups": len({e.group for e in sub}),
+        }
+    best = None
+    for l2 in L2_GRID:
+        oof = out_of_fold(exs, l2)
+        for shorter in SHORTER_GRID:
+            acc = selection_accuracy(exs, oof, shorter)
+            mean = float(np.mean(list(acc.values())))
+            report["grid"].append({"l2": l2, "prefer_shorter": shorter, "accuracy": acc, "mean": mean})
+            log.info("l2=%s prefer_shorter=%s: %s", l2, shorter, {k: round(v, 3) for k, v in acc.items()})
+            if best is None or mean > best[0] + 0.005:
+                best = (mean, l2, shorter, oof)
+    assert best is not None
+    _, l2, shorter, oof = best
+    rows, labels = confidence_data(exs, oof, shorter)
+    conf_oof = confidence_out_of_fold(exs, rows, labels)
+    threshold = choose_threshold(exs, conf_oof)
+    report["chosen"] = {"l2": l2, "prefer_shorter": shorter, "threshold": threshold}
+    report["out_of_fold"] = _oof_report(exs, oof, shorter, conf_oof, labels, threshold)
+    model = fit_conditional_logit(_train_groups(exs), l2)
+    confidence = fit_logistic(rows, labels, source_weights(exs))
+    meta = {"trained": time.strftime("%Y-%m-%d"), "examples": len(exs), "l2": l2,
+            "sources": sorted(report["sources"])}
+    selector = Selector(model, confidence, threshold, shorter, meta)
+    report["weights"] = _top_weights(model)
+    report["confidence_weights"] = dict(zip(CONFIDENCE_FEATURES, np.round(confidence.coef, 3).tolist()))
+    return selector, report
+
+
+def _oof_report(exs: list[Example], oof: OutOfFold, shorter: float, conf: np.ndarray, labels: np.ndarray,
+                threshold: float) -> dict:
+    out = {}
+    for source in sorted({e.source for e in exs}):
+        idx = [i for i, e in enumerate(exs) if e.source == source]
+        answerable = [i for i in idx if exs[i].answerable and not exs[i].withheld]
+        negative = [i for i in idx if not exs[i].answerable]
+        chosen = {i: choose(oof.scores[i], exs[i].lengths, shorter) for i in answerable}
+        right = [bool(exs[i].holds[chosen[i]]) for i in answerable]
+        kept = [conf[i] >= threshold for i in answerable]
+        y = labels[idx]
+        out[source] = {
+            "selection": float(np.mean(right)) if right else None,
+            "answered_right": float(np.mean([r and k for r, k in zip(right, kept)])) if right else None,
+            "refused_answerable": float(1 - np.mean(kept)) if kept else None,
+            "abstained_negative": float(np.mean([conf[i] < threshold for i in negative])) if negative else None,
+            "auc": float(roc_auc_score(y, conf[idx])) if 0 < y.sum() < len(y) else None,
+            "median_chars": int(np.median([exs[i].lengths[chosen[i]] for i in answerable])) if answerable else None,
+        }
+    return out
+
+
+def _top_weights(model: Linear, n: int = 20) -> list[tuple[str, float]]:
+    names = list(NAMES)
+    weights = model.coef  # on standardised features, comparable
+    order = np.argsort(-np.abs(weights))[:n]
+    return [(names[i], round(float(weights[i]), 3)) for i in order]
+
+
+def write_report(report: dict, path: Path, seconds: float) -> None:
+    lines = ["# Training the answer selector (`make train`)", "",
+             f"Written by `eval/train.py` in {seconds:.0f} s. Cross-validation: {FOLDS} folds grouped by "
+             "document (a question never shares a fold's training data with another question on its "
+             "document). Scores are out of fold.", "",
+             "## Data", "", "| source | answerable | unanswerable | withheld (near misses) | documents | "
+             "candidate recall |", "|---|---|---|---|---|---|"]
+    for name, s in report["sources"].items():
+        recall = "–" if s["candidate_recall"] is None else f"{s['candidate_recall']:.3f}"
+        lines.append(f"| {name} | {s['questions']} | {s['unanswerable']} | {s['withheld']} | {s['groups']} | {recall} |")
+    lines += ["", "## Settings tried (selection accuracy out of fold: the chosen unit shows the answer)", "",
+              "| l2 | prefer shorter | " + " | ".join(report["sources"]) + " | mean |",
+              "|---|---|" + "---|" * (len(report["sources"]) + 1)]
+    for g in report["grid"]:
+        cells = " | ".join(f"{g['accuracy'].get(s, float('nan')):.3f}" for s in report["sources"])
+        lines.append(f"| {g['l2']} | {g['prefer_shorter']} | {cells} | {g['mean']:.3f} |")
+    c = report["chosen"]
+    lines += ["", f"Chosen: l2 = {c['l2']}, prefer shorter = {c['prefer_shorter']}, abstention threshold = "
+              f"{c['threshold']:.3f} (calibrated probability).", "",
+              "## Out of fold, with the chosen settings", "",
+              "| source | selection | answered right | answerable refused | negatives abstained | ROC AUC | median chars |",
+              "|---|---|---|---|---|---|---|"]
+
+    def fmt(v: float | int | None) -> str:
+        return "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+
+    for name, s in report["out_of_fold"].items():
+        lines.append(f"| {name} | {fmt(s['selection'])} | {fmt(s['answered_right'])} | {fmt(s['refused_answerable'])} | "
+                     f"{fmt(s['abstained_negative'])} | {fmt(s['auc'])} | {fmt(s['median_chars'])} |")
+    lines += ["", "Negatives are the unanswerable questions and the withheld near misses; ROC AUC separates "
+              "questions answered right from the rest by the calibrated confidence.", "",
+              "## Largest selector weights (standardised features)", "",
+              ", ".join(f"`{n}` {w:+.2f}" for n, w in report["weights"]), "",
+              "## Confidence model weights", "",
+              ", ".join(f"`{n}` {w:+.2f}" for n, w in report["confidence_weights"].items()), ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m eval.train", description=__doc__.split("\n")[0])
+    p.add_argument("--store", help="corpus index (default: $REFORMQA_STORE or storage/)")
+    p.add_argument("--out", type=Path, default=MODEL_PATH, help=f"model file (default {MODEL_PATH})")
+    p.add_argument("--report", type=Path, default=REPORT, help=f"training report (default {REPORT})")
+    p.add_argument("--no-alqac", action="store_true", help="leave ALQAC out (its sentences take long to embed)")
+    args = p.parse_args(argv)
+    configure_logging()
+    t0 = time.perf_counter()
+    store = store_dir(args.store)
+    exs = gather_examples(store, datasets.cache_dir(store), not args.no_alqac)
+    selector, report = train(exs)
+    args.out.write_text(json.dumps(selector.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_report(report, args.report, time.perf_counter() - t0)
+    log.info("wrote %s and %s", args.out, args.report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
