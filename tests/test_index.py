@@ -43,7 +43,7 @@ def test_tokens_keep_numbers_and_fold_vietnamese():
 def test_retrieval_can_be_limited_to_documents(corpus_store: Path):
     r = Retriever.load(corpus_store)
     hits = r.retrieve("thời hạn giải quyết", k=5, doc_ids=r.resolve_documents(["1378/QĐ-BNV"]))
-    assert hits and {h.passage.doc_id for h in hits} == {"quyet-dinh-1378-qd-bnv-tthc-noi-bo"}
+    assert hits and {h.passage.doc_id for h in hits} == {"quyet-dinh-1378-qd-bnv-tthc-noi-bo.md"}
 
 
 def test_incremental_add_change_remove(tmp_path: Path, small_corpus: Path):
@@ -64,7 +64,7 @@ def test_incremental_add_change_remove(tmp_path: Path, small_corpus: Path):
     removed = ingest([small_corpus], store)
     assert len(removed.removed) == 1
     docs = {p.doc_id for p in index_store.load(store).passages}
-    assert docs == {"ghi-chu"}
+    assert docs == {"ghi-chu.txt"}
 
 
 def test_bad_file_is_reported_and_keeps_what_was_there(tmp_path: Path, small_corpus: Path):
@@ -102,7 +102,7 @@ def test_a_crash_mid_ingest_leaves_the_previous_index_usable(tmp_path: Path, sma
     proc.wait()
     assert index_store.current_build(store) == live
     r = Retriever.load(store)
-    assert r.retrieve("Lạng Giang tiếp nhận bao nhiêu hồ sơ", k=1)[0].passage.doc_id == "ghi-chu"
+    assert r.retrieve("Lạng Giang tiếp nhận bao nhiêu hồ sơ", k=1)[0].passage.doc_id == "ghi-chu.txt"
     # and the next ingest finishes the job
     assert ingest([small_corpus, big], store).ok
 
