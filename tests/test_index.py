@@ -126,3 +126,23 @@ def test_a_new_parser_version_reparses_and_reuses_vectors(tmp_path: Path, small_
     assert rebuilt.parser == builder.PARSER_VERSION
     assert (rebuilt.vectors == built.vectors).all()
     assert not ingest([small_corpus], store).changed
+
+
+def test_cached_vectors_are_the_ones_a_fresh_embedding_gives():
+    """Answers re-score sentences through a cache; a vector must not depend on its batch."""
+    import numpy as np
+
+    from index.embeddings import VectorCache, _normalise, embed_passages, load_embedder
+
+    model = load_embedder()
+    texts = ["Cấp tỉnh tiếp nhận 34.881 hồ sơ.", "Điều 36. Hình thức kỷ luật đối với công chức.",
+             "Năm 2019, Chỉ số CCHC của tỉnh đạt 81,84%, xếp thứ 25/63 tỉnh, thành phố. " * 3]
+    cached = embed_passages(model, texts)  # one batch, then kept
+    again = embed_passages(model, texts[::-1])[::-1]  # all from the cache
+    for text, row, row_again in zip(texts, cached, again):
+        fresh = np.asarray(model.get_text_embedding_batch([text]), dtype=np.float32)  # alone, no cache
+        assert np.array_equal(row, _normalise(fresh)[0]) and np.array_equal(row, row_again)
+    small = VectorCache(2)
+    for i in range(3):
+        small.put(("m", str(i)), np.full(2, i, np.float32))
+    assert small.get(("m", "0")) is None and small.get(("m", "2"))[0] == 2
