@@ -70,8 +70,10 @@ def discover(paths: Iterable[Path]) -> Discovery:
             root = given.resolve()
             found.roots.append(root)
             _walk(root, root, found, seen, {(info.st_dev, info.st_ino)})
-        else:  # a file named explicitly is read whatever it is: the reader says what is wrong
+        elif stat.S_ISREG(info.st_mode):
             _add(given.resolve(), given.name, found, seen)
+        else:  # named explicitly, yet never read: a pipe or a device would never end
+            found.failed.append((str(given), f"{given}: {_special(info.st_mode)}, not a document file"))
     return found
 
 

@@ -226,3 +226,9 @@ def test_an_unreadable_file_is_a_clear_error(restricted, tmp_path: Path) -> None
         secret.chmod(0o644)
     assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
     assert "bi-mat.md: permission denied" in out.stderr and "ask its owner" in out.stderr
+
+
+def test_a_pipe_named_on_the_command_line_is_refused_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "ong.md")  # reading it would wait forever
+    report = ingest([tmp_path / "ong.md"], tmp_path / "store")
+    assert not report.ok and "named pipe" in report.failed[0][1]
