@@ -58,7 +58,7 @@ ROOT = Path(__file__).resolve().parent
 CORPUS = ROOT / "corpus"
 DEFAULT_MAX_UPLOAD_MB = 20.0
 DEFAULT_CONCURRENCY = 8
-STREAM_DELAY = 0.015  # seconds between streamed chunks
+STREAM_DELAY = 0.04  # seconds between streamed chunks (at most 8 of them)
 REFRESH_SECONDS = 5.0  # how often an open page checks for documents added elsewhere
 
 EXAMPLES = [
@@ -186,7 +186,7 @@ def build_app(store: Path) -> gr.Blocks:
                 {"role": "user", "content": md_escape(question)},
                 {"role": "assistant", "content": assistant_text(turn, number, shown)},
             ]
-            yield chat, gr.skip(), "", "", turns
+            yield chat, gr.skip(), "", "", gr.skip()
             time.sleep(STREAM_DELAY)
         turns.append(turn)
         status = f"Trả lời trong {elapsed:.1f} giây.".replace(".", ",", 1)

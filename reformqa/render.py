@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-STREAM_WORDS = 4  # words added per streamed chunk
+STREAM_WORDS = 4  # fewest words added per streamed chunk
+STREAM_CHUNKS = 8  # most chunks an answer is streamed in (each one is a message to the browser)
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~!])")
@@ -159,9 +160,11 @@ def render_chat(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def stream_prefixes(text: str) -> Iterator[str]:
-    """Growing prefixes of ``text``, a few words at a time (the streamed answer)."""
+    """Growing prefixes of ``text``, a few words at a time (the streamed answer), at most
+    ``STREAM_CHUNKS`` of them however long the answer."""
     pieces = re.split(r"(\s+)", text)
-    for end in range(2 * STREAM_WORDS, len(pieces), 2 * STREAM_WORDS):
+    words = max(STREAM_WORDS, -(-len(pieces) // (2 * STREAM_CHUNKS)))
+    for end in range(2 * words, len(pieces), 2 * words):
         yield "".join(pieces[:end])
     yield text
 
