@@ -69,6 +69,10 @@ def parse_source(source: SourceText, doc_id: str | None = None) -> Document:
     )
 
 
+def _vi(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
 def _drop_repeats(passages: list[Passage], notices: list[str]) -> list[Passage]:
     """Keep one of passages repeated word for word under the same heading (a pasted paragraph
     repeated thousands of times must not outweigh every other document)."""
@@ -82,7 +86,7 @@ def _drop_repeats(passages: list[Passage], notices: list[str]) -> list[Passage]:
     if len(kept) < len(passages):
         dropped = len(passages) - len(kept)
         notices.append(
-            f"{dropped:,} repeated passage(s) indexed once (đã bỏ {dropped:,} đoạn lặp lại nguyên văn)"
+            f"{dropped:,} repeated passage(s) indexed once (đã bỏ {_vi(dropped)} đoạn lặp lại nguyên văn)"
         )
     return kept
 
@@ -94,7 +98,7 @@ def _cap(passages: list[Passage], notices: list[str]) -> list[Passage]:
         return passages
     notices.append(
         f"only the first {cap:,} of {len(passages):,} passages are indexed; split the file to index all of it "
-        f"(chỉ {cap:,} trên {len(passages):,} đoạn đầu được đưa vào chỉ mục; hãy chia nhỏ tệp)"
+        f"(chỉ {_vi(cap)} trên {_vi(len(passages))} đoạn đầu được đưa vào chỉ mục; hãy chia nhỏ tệp)"
     )
     return passages[:cap]
 

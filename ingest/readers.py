@@ -694,11 +694,12 @@ def _read_pdf(path: Path, data: bytes) -> SourceText:
     except Exception as exc:
         raise IngestError(path, f"corrupt PDF: cannot read the page tree; {_PDF_AGAIN}") from exc
     if len(pages) > limits.MAX_PDF_PAGES:
+        count, limit = f"{len(pages):,}", f"{limits.MAX_PDF_PAGES:,}"
         raise IngestError(
             path,
-            f"the PDF has {len(pages):,} pages, more than the {limits.MAX_PDF_PAGES:,} one document may have; "
-            f"split it into smaller files (tệp PDF có {len(pages):,} trang, vượt quá giới hạn "
-            f"{limits.MAX_PDF_PAGES:,} trang; hãy chia nhỏ tệp)",
+            f"the PDF has {count} pages, more than the {limit} one document may have; split it into smaller "
+            f"files (tệp PDF có {count.replace(',', '.')} trang, vượt quá giới hạn {limit.replace(',', '.')} "
+            "trang; hãy chia nhỏ tệp)",
         )
     texts, failed = _page_texts(path, pages)
     text = normalize_text("\n\n".join(t.strip("\n") for t in texts).translate(_LIGATURES))

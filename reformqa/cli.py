@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from reformqa.questions import QuestionError
+
 log = logging.getLogger("reformqa")
 
 
@@ -83,7 +85,6 @@ def _user_errors():
     from index.lock import StoreBusyError
     from index.store import IndexMissingError
     from ingest.source import IngestError
-    from reformqa.questions import QuestionError
 
     return (
         EmptyQuestionError, QuestionFileError, EmbeddingConfigError, IndexMissingError, IngestError,
@@ -95,8 +96,12 @@ def _wrap(fn):
     def run(args: argparse.Namespace) -> int:
         try:
             return fn(args)
-        except _user_errors() as exc:
+        except QuestionError as exc:  # refused before anything heavy is imported
             raise UserFacingError(str(exc)) from None
+        except Exception as exc:
+            if isinstance(exc, _user_errors()):
+                raise UserFacingError(str(exc)) from None
+            raise
 
     return run
 
@@ -162,7 +167,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from reformqa.questions import check_question
 
-    question = check_question(args.question)  # before the index is loaded
+    question = check_question(args.question)  # before the index (or the engine's code) is loaded
     from answer.engine import Engine
 
     engine = Engine.from_store(args.store)

@@ -11,6 +11,11 @@ from __future__ import annotations
 MAX_QUESTION_CHARS = 1_000
 
 
+def _vi(number: int) -> str:
+    """``60.199``: Vietnamese groups thousands with dots."""
+    return f"{number:,}".replace(",", ".")
+
+
 class QuestionError(ValueError):
     """A question that is refused before answering; the message is for the user (vi and en)."""
 
@@ -22,7 +27,7 @@ def check_question(question: str | None) -> str:
         raise QuestionError("Vui lòng nhập câu hỏi trước khi gửi. (The question is empty: please type a question.)")
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionError(
-            f"Câu hỏi quá dài ({len(text):,} ký tự, tối đa {MAX_QUESTION_CHARS:,}): hãy hỏi ngắn gọn hơn, "
+            f"Câu hỏi quá dài ({_vi(len(text))} ký tự, tối đa {_vi(MAX_QUESTION_CHARS)}): hãy hỏi ngắn gọn hơn, "
             f"ví dụ một hoặc hai câu. (The question is too long: {len(text):,} characters, at most "
             f"{MAX_QUESTION_CHARS:,}; ask it in a sentence or two.)"
         )
