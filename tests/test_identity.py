@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -136,6 +137,10 @@ def test_skipped_entries_are_reported_with_the_reason(tmp_path: Path) -> None:
     os.mkfifo(folder / "ong.txt")
     (folder / "vong").symlink_to(folder, target_is_directory=True)
     (folder / "hong.md").symlink_to(folder / "khong-co.md")
+    devices = 0
+    if os.geteuid() == 0:  # only root may make a device node (this one is /dev/null's)
+        os.mknod(folder / "thiet-bi.md", 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+        devices = 1
     found = discover([folder])
     assert [f.name for f in found.files] == ["bao-cao.md"]
     reasons = {Path(p).name: r for p, r in found.skipped}
@@ -144,8 +149,10 @@ def test_skipped_entries_are_reported_with_the_reason(tmp_path: Path) -> None:
     assert "named pipe" in reasons["ong.txt"]
     assert "loop" in reasons["vong"]
     assert "broken" in reasons["hong.md"]
+    if devices:
+        assert "a device" in reasons["thiet-bi.md"]
     report = ingest([folder], tmp_path / "store")
-    assert report.ok and len(report.skipped) == 5
+    assert report.ok and len(report.skipped) == 5 + devices
 
 
 def test_a_missing_path_fails_the_ingest(tmp_path: Path) -> None:

@@ -184,3 +184,16 @@ def test_cli_refuses_an_empty_or_huge_question_before_loading_the_index(tmp_path
         assert out.returncode == 2 and words in out.stderr, out.stderr
         assert "no index" not in out.stderr and "Traceback" not in out.stderr  # the index was never opened
         assert not out.stdout.strip() or json.loads(out.stdout) is None
+
+
+def test_ten_thousand_footnotes_are_parsed_and_each_linked(tmp_path: Path) -> None:
+    """One of the issue's stalls: a markdown file with 10,000 footnotes."""
+    body = "\n\n".join(f"Câu thứ {i} nói về cải cách hành chính[^{i}]." for i in range(1, 10_001))
+    notes = "\n".join(f"[^{i}]: Quyết định số {i}/QĐ-UBND ngày 01/01/2020" for i in range(1, 10_001))
+    path = tmp_path / "nhieu-chu-thich.md"
+    path.write_text(f"# Báo cáo\n\n{body}\n\n{notes}\n", encoding="utf-8")
+    doc = parse_file(path)
+    assert len(doc.footnotes) == 10_000
+    linked = sorted(f.number for p in doc.passages for f in p.footnotes)
+    assert linked == list(range(1, 10_001))
+    assert len(doc.passages) <= limits.MAX_PASSAGES_PER_DOCUMENT
