@@ -42,12 +42,13 @@ def _zip_bomb(path: Path, megabytes: int) -> Path:
 def test_zip_bomb_docx_is_refused_without_unpacking_it(tmp_path: Path) -> None:
     bomb = _zip_bomb(tmp_path / "bom.docx", 200)
     assert bomb.stat().st_size < 2 * 1024 * 1024  # small on disk, under the upload limit
-    probe = (
-        "import resource, sys\n"
+    probe = (  # VmHWM: this process's peak memory since exec (ru_maxrss would count its parent's)
+        "import re, sys\n"
         "from ingest.readers import read_source\n"
         "from ingest.source import IngestError\n"
         "try:\n    read_source(sys.argv[1])\nexcept IngestError as exc:\n    print(exc)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1)) // 1024)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe, str(bomb)], capture_output=True, text=True, timeout=300,
