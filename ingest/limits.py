@@ -25,5 +25,6 @@ KEPT_WORD_CHARS = 60
 MAX_SENTENCE_CHARS = 2_000
 #: Passages one document may add to the index; the rest of a longer file is left out and reported.
 MAX_PASSAGES_PER_DOCUMENT = 3_000
-#: Characters of a passage the embedding model sees (e5 reads 512 tokens, about 2,000 characters).
-MAX_EMBED_CHARS = 4_000
+#: Characters of a passage the embedding model sees: about 300 tokens of Vietnamese (the corpus's longest
+#: passage has 1,059); a run of digits or symbols this long is already 350 tokens, and a token costs.
+MAX_EMBED_CHARS = 1_200
