@@ -56,6 +56,7 @@ class LoadResult:
     peak_mb: float
     end_mb: float
     concurrency: int
+    server_cpu: float = 0.0  # CPU seconds the server used during the loaded pass
     notes: list[str] = field(default_factory=list)
 
     def waits(self, runs: list[list[Turn]]) -> list[float]:
@@ -117,6 +118,11 @@ class Server:
             except OSError:
                 time.sleep(0.5)
         raise RuntimeError(f"the app did not answer on {self.url} within {seconds:.0f} s")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far (all its threads)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def memory_mb(self) -> tuple[float, float]:
         """Peak (VmHWM) and current (VmRSS) resident memory of the server process."""
@@ -190,12 +196,12 @@ def run_load(store: Path, users: int = USERS, per_user: int = PER_USER, question
             loaded[i] = conversation(server.url, plans[i], start)
 
         threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
-        t0 = time.perf_counter()
+        cpu0, t0 = server.cpu_seconds(), time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=max(1.0, RUN_TIMEOUT - (time.perf_counter() - t0)))
-        seconds = time.perf_counter() - t0
+        seconds, server_cpu = time.perf_counter() - t0, server.cpu_seconds() - cpu0
         for i, plan in enumerate(plans):
             if not loaded[i]:
                 loaded[i] = [Turn(q, error="not finished within the run's time limit") for q in plan]
@@ -208,7 +214,7 @@ def run_load(store: Path, users: int = USERS, per_user: int = PER_USER, question
     from app import ask_concurrency
 
     limit = concurrency or int(os.environ.get("REFORMQA_CONCURRENCY") or 0) or ask_concurrency()
-    return LoadResult(users, per_user, single, loaded, seconds, peak, end, limit)
+    return LoadResult(users, per_user, single, loaded, seconds, peak, end, limit, server_cpu)
 
 
 def load_table(result: LoadResult) -> str:
@@ -226,6 +232,7 @@ def load_table(result: LoadResult) -> str:
         ("answers different from the single-user run", f"{result.differing} of {total}",
          "0 " + ("✓" if result.differing == 0 else "✗")),
         ("throughput under load", f"{total / result.seconds:.1f} questions/s ({result.seconds:.0f} s)", ""),
+        ("server CPU per question under load (all threads)", f"{result.server_cpu / total:.2f} s", ""),
         ("server memory, peak / at the end", f"{result.peak_mb:.0f} / {result.end_mb:.0f} MB", ""),
     ]
     lines = ["| measure | value | target |", "|---|---|---|"]
