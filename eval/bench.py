@@ -6,6 +6,8 @@
     article in the top-k); plus a sweep of the hybrid's dense/lexical weights.
 (b) Cost: cold ingest and unchanged re-ingest of ``corpus/``, query latency (retrieval and
     ``Engine.ask``) against the floor of one query embedding, peak memory, index size.
+(c) Load: 20 users × 5 questions against the app on loopback (:mod:`eval.load`): waits,
+    errors, answers against a single-user run, server memory.
 
 The tables go to stdout and into ``docs/bench.md`` (its ``bench`` section).
 """
@@ -508,6 +510,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--corpus", type=Path, default=CORPUS, help="folder for the ingest timings")
     p.add_argument("--no-cost", action="store_true", help="skip the ingest/latency measurements")
     p.add_argument("--no-external", action="store_true", help="skip ALQAC and UIT")
+    p.add_argument("--no-load", action="store_true", help="skip the 20-user load run against the app")
     p.add_argument("--out", type=Path, default=RESULTS, help="results file (default docs/bench.md)")
     return p.parse_args(argv)
 
@@ -520,9 +523,13 @@ def main(argv: list[str] | None = None) -> int:
         log.error("no index in %s: build it with `reformqa ingest corpus/ --store %s`", store, store)
         return 2
     t0, load0 = time.perf_counter(), os.getloadavg()
-    sections = ["## `make bench`: retrieval quality and cost", ""]
+    sections = ["## `make bench`: retrieval quality, cost and load", ""]
     if not args.no_cost:  # first, so ingest timings include loading the model and peak RSS is the app's
         sections += [cost_section(store, args.corpus, args.questions), ""]
+    if not args.no_load:  # before the retrieval section, whose benchmark indexes fill this process
+        from eval.load import load_section
+
+        sections += [load_section(store), ""]
     sections += [retrieval_section(store, args.questions, not args.no_external), ""]
     sections.append(f"_Whole bench: {time.perf_counter() - t0:.0f} s; peak memory of the bench process "
                     f"(incl. benchmark indexes) {peak_rss_mb():.0f} MB._")
@@ -534,6 +541,7 @@ def configure_logging() -> None:
     """Progress to stderr (the markdown goes to stdout); faiss's own chatter silenced."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("faiss").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def publish(name: str, sections: list[str], load0: tuple[float, float, float], out: Path) -> None:

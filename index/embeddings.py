@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -124,17 +126,61 @@ def load_embedder(spec: str | None = None) -> BaseEmbedding:
     return _CACHE[spec]
 
 
+class VectorCache:
+    """The vectors of recently embedded texts (least recently used dropped first), shared by
+    threads. A text's vector does not depend on the batch it was embedded in, so a cached vector
+    is the one a new call would compute: answers stay the same, repeated sentences cost nothing."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> np.ndarray | None:
+        with self._lock:
+            vector = self._vectors.get(key)
+            if vector is not None:
+                self._vectors.move_to_end(key)
+            return vector
+
+    def put(self, key: tuple[str, str], vector: np.ndarray) -> None:
+        with self._lock:
+            self._vectors[key] = vector
+            self._vectors.move_to_end(key)
+            while len(self._vectors) > self.capacity:
+                self._vectors.popitem(last=False)
+
+
+#: About 30 MB of 384-dimension vectors: the sentences answers re-score, across questions and users.
+PASSAGE_CACHE = VectorCache(20_000)
+#: Questions (each is embedded for retrieval and again when its sentences are re-scored).
+QUERY_CACHE = VectorCache(2_000)
+
+
 def embed_passages(model: BaseEmbedding, texts: list[str]) -> np.ndarray:
-    """Passage vectors as a float32 matrix (rows L2-normalised)."""
+    """Passage vectors as a float32 matrix (rows L2-normalised); recently embedded texts come
+    from :data:`PASSAGE_CACHE`."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    vectors = np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32)
-    return _normalise(vectors)
+    name = model.model_name
+    found = {t: v for t in dict.fromkeys(texts) if (v := PASSAGE_CACHE.get((name, t))) is not None}
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
+    if missing:
+        vectors = _normalise(np.asarray(model.get_text_embedding_batch(missing), dtype=np.float32))
+        for text, vector in zip(missing, vectors):
+            PASSAGE_CACHE.put((name, text), vector)
+            found[text] = vector
+    return np.vstack([found[t] for t in texts])
 
 
 def embed_query(model: BaseEmbedding, text: str) -> np.ndarray:
-    """One query vector (L2-normalised)."""
-    return _normalise(np.asarray([model.get_query_embedding(text)], dtype=np.float32))[0]
+    """One query vector (L2-normalised), from :data:`QUERY_CACHE` when recently embedded."""
+    key = (model.model_name, text)
+    vector = QUERY_CACHE.get(key)
+    if vector is None:
+        vector = _normalise(np.asarray([model.get_query_embedding(text)], dtype=np.float32))[0]
+        QUERY_CACHE.put(key, vector)
+    return vector
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.lexical import BM25, normalise, tokenize
+from ingest.limits import MAX_EMBED_CHARS
 from ingest.models import Passage
 from ingest.passages import footnote_numbers
 from ingest.sentences import Sentence, split_sentences
@@ -48,9 +49,10 @@ def sentence_table(passages: Sequence[Passage]) -> SentenceTable:
 
 
 def sentence_texts(passages: Sequence[Passage], table: SentenceTable) -> list[str]:
-    """What the dense model sees of each sentence: its text without footnote markers."""
+    """What the dense model sees of each sentence: its text without footnote markers, cut to
+    what the model reads."""
     return [
-        strip_superscripts(passages[p].text[a:b])
+        strip_superscripts(passages[p].text[a:b])[:MAX_EMBED_CHARS]
         for p, a, b in zip(table.passage.tolist(), table.start.tolist(), table.end.tolist())
     ]
 

@@ -76,7 +76,12 @@ class Passage:
 
 @dataclass
 class Document:
-    """A parsed file: metadata, footnotes, articles and passages."""
+    """A parsed file: metadata, footnotes, articles and passages.
+
+    ``id`` is the file's path relative to the folder it was ingested from (``2020/bao-cao.md``,
+    ``uploads/bao-cao.md`` for an upload); ``source`` is the same path, shown in citations.
+    ``notices`` are what a user should know about the reading (encoding converted, text cut).
+    """
 
     id: str
     title: str
@@ -85,6 +90,7 @@ class Document:
     footnotes: list[Footnote]
     passages: list[Passage]
     articles: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     def footnote(self, number: int) -> Footnote | None:
         return next((f for f in self.footnotes if f.number == number), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest import limits
 from ingest.blocks import Block
 from ingest.models import Footnote, LegalReference, Passage
 from ingest.references import find_references
@@ -94,11 +95,27 @@ def _find(source: str, start: int, end: int, words: list[str]) -> re.Match[str] 
     return re.compile(pattern).search(source, start, end)
 
 
+def _wrap(sentence: str, limit: int) -> list[str]:
+    """A sentence longer than ``limit`` in pieces at spaces (or anywhere, when there is none)."""
+    pieces = []
+    while len(sentence) > limit:
+        cut = sentence.rfind(" ", limit // 2, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(sentence[:cut])
+        sentence = sentence[cut:].lstrip(" ")
+    return [*pieces, sentence] if sentence else pieces
+
+
 def _split_long(block: Block, source: str = "") -> list[Block]:
-    """Split a paragraph longer than MAX_CHARS at sentence ends, locating each piece in the source."""
+    """Split a paragraph longer than MAX_CHARS at sentence ends, locating each piece in the source.
+
+    A run of text with no sentence end past ``limits.MAX_SENTENCE_CHARS`` is cut at spaces.
+    """
     if len(block.text) <= MAX_CHARS:
         return [block]
-    sentences = _SENTENCE_END.split(block.text)
+    sentences = [
+        piece for s in _SENTENCE_END.split(block.text) for piece in _wrap(s, limits.MAX_SENTENCE_CHARS)
+    ]
     chunks: list[str] = []
     for s in sentences:
         if chunks and len(chunks[-1]) + len(s) + 1 <= MAX_CHARS:

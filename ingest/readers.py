@@ -13,6 +13,7 @@ import io
 import logging
 import posixpath
 import re
+import stat
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
@@ -21,8 +22,10 @@ from pathlib import Path
 from lxml import etree
 from pypdf import PageObject, PdfReader
 
+from ingest import limits
 from ingest.source import IngestError, SourceText
 from ingest.vietnamese import to_superscript
+from ingest.vni import looks_vni, vni_to_unicode
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +216,15 @@ def _looks_tcvn3(cp1258_text: str, tcvn3_text: str) -> bool:
 
 
 def _decode_legacy(data: bytes) -> tuple[str, str]:
-    """Bytes that are not valid UTF-8: pick Windows-1258, TCVN3 or UTF-8 with a few bad bytes."""
+    """Bytes that are not valid UTF-8: pick Windows-1258, TCVN3, VNI or UTF-8 with a few bad bytes."""
     cp1258 = data.decode("cp1258", errors="replace")
     tcvn3 = decode_tcvn3(data)
     choice, label = (tcvn3, "tcvn3") if _looks_tcvn3(cp1258, tcvn3) else (cp1258, "cp1258")
+    latin = data.decode("cp1252", errors="replace")
+    if looks_vni(latin, _syllable_score):
+        vni = vni_to_unicode(latin)
+        if _syllable_score(vni) > _syllable_score(choice):
+            choice, label = vni, "vni"
     utf8 = data.decode("utf-8", errors="replace")
     if utf8.count("\ufffd") <= max(1, len(data) // 200) and _syllable_score(utf8) > _syllable_score(choice):
         log.warning("mostly valid UTF-8 with %d undecodable byte(s)", utf8.count("\ufffd"))
@@ -224,9 +232,25 @@ def _decode_legacy(data: bytes) -> tuple[str, str]:
     return choice, label
 
 
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a byte order mark: every other byte is NUL for ASCII letters."""
+    half = len(data) // 2
+    if half < 4:
+        return None
+    even, odd = data[0:2 * half:2].count(0), data[1:2 * half:2].count(0)
+    for zeros, others, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros >= 0.3 * half and others <= 0.02 * half:
+            try:
+                return data[: 2 * half].decode(codec), codec
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode plain-text bytes; returns ``(text, encoding)``, encoding one of
-    ``utf-8``, ``utf-16``, ``utf-32``, ``cp1258``, ``tcvn3``. The text is not yet normalised."""
+    """Decode plain-text bytes; returns ``(text, encoding)``, encoding one of ``utf-8``,
+    ``utf-16``, ``utf-32``, ``utf-16-le``/``utf-16-be`` (no BOM), ``cp1258``, ``tcvn3``, ``vni``.
+    The text is not yet normalised."""
     bom = _bom_encoding(data)
     if bom is not None:
         codec, label = bom
@@ -235,6 +259,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             log.warning("invalid %s sequences replaced", label)
             return data.decode(codec, errors="replace"), label
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -254,18 +281,41 @@ _MAX_CONTROL_RATIO = 0.05
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")  # controls but \t \n \v \f \r
 
 
+_MAX_STRAY_NULS = 16  # a few NUL bytes in text are damage, not a binary file
+_TEXT_HINT = (
+    "; if it is text, save it as UTF-8 (.txt) and add it again "
+    "(nếu là văn bản, hãy lưu lại dưới dạng UTF-8 rồi thêm lại)"
+)
+
+
 def _binary_reason(data: bytes) -> str:
     for magic, kind in _SIGNATURES:
         if data.startswith(magic):
-            return f"binary content, not text: it looks like {kind} (nội dung nhị phân, không phải văn bản)"
-    return "binary content, not text (nội dung nhị phân, không phải văn bản)"
+            return (
+                f"binary content, not text: it looks like {kind}; give it its real extension "
+                "(nội dung nhị phân, không phải văn bản; hãy đặt đúng phần mở rộng của tệp)"
+            )
+    return "binary content, not text (nội dung nhị phân, không phải văn bản)" + _TEXT_HINT
 
 
 def _reject_binary_bytes(path: Path, data: bytes) -> None:
     if data.startswith((b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise IngestError(path, _binary_reason(data))
-    if _bom_encoding(data) is None and b"\x00" in data:
-        raise IngestError(path, _binary_reason(data) + "; it contains NUL bytes")
+
+
+def _drop_stray_nuls(path: Path, data: bytes, notices: list[str]) -> bytes:
+    """Remove a few NUL bytes from text; many mean a binary file (or UTF-32), refused."""
+    nuls = data.count(0)
+    if not nuls:
+        return data
+    if nuls > max(_MAX_STRAY_NULS, len(data) // 1000):
+        raise IngestError(
+            path,
+            f"binary content, not text: it contains {nuls} NUL bytes and is not UTF-16 text"
+            + _TEXT_HINT,
+        )
+    notices.append(f"{nuls} stray NUL byte(s) removed (đã bỏ {nuls} byte NUL lạc)")
+    return data.replace(b"\x00", b"")
 
 
 def _reject_binary_text(path: Path, raw: str, data: bytes) -> None:
@@ -277,13 +327,26 @@ def _reject_binary_text(path: Path, raw: str, data: bytes) -> None:
         raise IngestError(path, _binary_reason(data) + f"; {bad} of {len(raw)} characters are not text")
 
 
+_ENCODING_NOTICES = {
+    "utf-16-le": "UTF-16 text without a byte order mark, read as UTF-16 (little-endian)",
+    "utf-16-be": "UTF-16 text without a byte order mark, read as UTF-16 (big-endian)",
+    "vni": "VNI-encoded Vietnamese, converted to Unicode (văn bản mã VNI đã được chuyển sang Unicode)",
+    "tcvn3": "TCVN3 (ABC) Vietnamese, converted to Unicode (văn bản mã TCVN3 đã được chuyển sang Unicode)",
+}
+
+
 def _read_plain(path: Path, data: bytes, fmt: str) -> SourceText:
     _reject_binary_bytes(path, data)
+    notices: list[str] = []
+    if _bom_encoding(data) is None and _utf16_without_bom(data) is None:
+        data = _drop_stray_nuls(path, data, notices)
     raw, encoding = decode_text(data)
     _reject_binary_text(path, raw, data)
-    if encoding != "utf-8":
+    if encoding in _ENCODING_NOTICES:
+        notices.insert(0, _ENCODING_NOTICES[encoding])
+    elif encoding != "utf-8":
         log.info("%s: decoded as %s", path.name, encoding)
-    return SourceText(path=path, text=normalize_text(raw), format=fmt, encoding=encoding)
+    return SourceText(path=path, text=normalize_text(raw), format=fmt, encoding=encoding, notices=notices)
 
 
 def _read_txt(path: Path, data: bytes) -> SourceText:
@@ -411,10 +474,31 @@ class _DocxText:
         return to_superscript(self.numbers[key])
 
 
+class _PartTooLarge(Exception):
+    """A .docx part that decompresses past :data:`ingest.limits.MAX_DOCX_PART_BYTES`."""
+
+    def __init__(self, name: str, size: int) -> None:
+        super().__init__(name)
+        self.name, self.size = name, size
+
+
+def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    """One part's bytes, never more than the limit: the declared size is checked first and the
+    read is bounded too (a zip's declared size can lie; zipfile then fails its CRC check)."""
+    info = zf.getinfo(name)
+    if info.file_size > limits.MAX_DOCX_PART_BYTES:
+        raise _PartTooLarge(name, info.file_size)
+    with zf.open(info) as part:
+        data = part.read(limits.MAX_DOCX_PART_BYTES + 1)
+    if len(data) > limits.MAX_DOCX_PART_BYTES:
+        raise _PartTooLarge(name, len(data))
+    return data
+
+
 def _zip_xml(zf: zipfile.ZipFile, name: str) -> etree._Element:
     """Parse one XML part safely: no entity expansion, no network (a new parser: thread-safe)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
-    return etree.fromstring(zf.read(name), parser)
+    return etree.fromstring(_read_part(zf, name), parser)
 
 
 def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
@@ -460,11 +544,41 @@ def _open_docx(path: Path, data: bytes) -> zipfile.ZipFile:
             "document; save it as .docx without a password (tệp .doc cũ hoặc có mật khẩu)",
         )
     try:
-        return zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise IngestError(
-            path, "corrupt .docx: not a ZIP package (the file is damaged or misnamed) (tệp .docx bị hỏng)"
+            path,
+            "corrupt .docx: not a ZIP package (the file is damaged or misnamed); open it in Word and "
+            "save it again as .docx (tệp .docx bị hỏng; hãy mở bằng Word và lưu lại dưới dạng .docx)",
         ) from exc
+    if len(zf.infolist()) > limits.MAX_DOCX_PARTS:
+        zf.close()
+        raise IngestError(
+            path,
+            f"not a normal Word document: the package holds {len(zf.infolist()):,} parts (a document "
+            f"has at most a few hundred; the limit is {limits.MAX_DOCX_PARTS:,}); open it in Word and save "
+            "it again (tệp .docx bất thường: quá nhiều thành phần; hãy mở bằng Word và lưu lại)",
+        )
+    return zf
+
+
+def _xml_problem(path: Path, exc: etree.XMLSyntaxError) -> IngestError:
+    """A parser error said plainly: no libxml2 wording such as 'try XML_PARSE_HUGE'."""
+    text = str(exc)
+    if "huge" in text.lower() or "excessive depth" in text.lower():
+        reason = (
+            "not a normal Word document: its text holds a single run larger than 10 MB or is nested "
+            "too deeply; open it in Word and save it again, or split it (tệp .docx bất thường: một đoạn "
+            "văn bản quá lớn hoặc lồng quá sâu; hãy mở bằng Word, lưu lại hoặc chia nhỏ tệp)"
+        )
+    else:
+        line = getattr(exc, "lineno", None)
+        where = f" near line {line}" if line else ""
+        reason = (
+            f"corrupt .docx: its XML is damaged{where}; open it in Word and save it again "
+            "(tệp .docx bị hỏng; hãy mở bằng Word và lưu lại)"
+        )
+    return IngestError(path, reason)
 
 
 def _read_docx(path: Path, data: bytes) -> SourceText:
@@ -472,18 +586,39 @@ def _read_docx(path: Path, data: bytes) -> SourceText:
         try:
             main = _rels(zf, "").get("officeDocument", "word/document.xml")
             if main not in zf.namelist():
-                raise IngestError(path, f"corrupt .docx: the package has no main document part ({main})")
+                raise IngestError(
+                    path,
+                    f"corrupt .docx: the package has no main document part ({main}); open it in Word and "
+                    "save it again (tệp .docx bị hỏng: thiếu nội dung chính)",
+                )
             root = _zip_xml(zf, main)
             w_ns = etree.QName(root).namespace or ""
             part_rels = _rels(zf, main)
             notes: dict[tuple[str, str], str] = {}
             for kind in _NOTE_KINDS:
                 notes.update(_read_notes(zf, part_rels.get(f"{kind}s"), kind, w_ns))
-        except (etree.XMLSyntaxError, zipfile.BadZipFile, EOFError, OSError) as exc:
-            raise IngestError(path, f"corrupt .docx: {exc} (tệp .docx bị hỏng)") from exc
+        except _PartTooLarge as exc:
+            raise IngestError(
+                path,
+                f"not a normal Word document: its part {exc.name} unpacks to {exc.size / 2**20:,.0f} MB, more "
+                f"than the {limits.MAX_DOCX_PART_BYTES // 2**20} MB a document's text may take (a 'zip bomb' "
+                "or a damaged file); open it in Word and save it again, or split it (tệp .docx bất thường: "
+                "giải nén quá lớn; hãy mở bằng Word và lưu lại hoặc chia nhỏ tệp)",
+            ) from None
+        except etree.XMLSyntaxError as exc:
+            raise _xml_problem(path, exc) from None
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+            raise IngestError(
+                path,
+                f"corrupt .docx: the ZIP package is damaged ({type(exc).__name__}); open it in Word and "
+                "save it again (tệp .docx bị hỏng; hãy mở bằng Word và lưu lại)",
+            ) from exc
     body = root.find(f"{{{w_ns}}}body")
     if body is None:
-        raise IngestError(path, "corrupt .docx: the main document has no body")
+        raise IngestError(
+            path, "corrupt .docx: the main document has no body; open it in Word and save it again "
+            "(tệp .docx bị hỏng: không có phần thân)"
+        )
     walker = _DocxText(w_ns, notes)
     paragraphs = [normalize_text(b).strip() for b in walker.blocks(body)]
     text = "\n\n".join(p for p in paragraphs if p)
@@ -497,32 +632,48 @@ def _read_docx(path: Path, data: bytes) -> SourceText:
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 
 
+_PDF_AGAIN = (
+    "open it and save or print it again as PDF (hãy mở tệp và lưu hoặc in lại thành PDF)"
+)
+
+
 def _open_pdf(path: Path, data: bytes) -> PdfReader:
     if b"%PDF-" not in data[:1024]:
-        raise IngestError(path, "not a PDF file (no %PDF header): corrupt or misnamed (tệp PDF bị hỏng)")
+        raise IngestError(
+            path, "not a PDF file (no %PDF header): corrupt or misnamed; give it its real extension "
+            "(tệp PDF bị hỏng hoặc đặt sai phần mở rộng)"
+        )
     if b"%%EOF" not in data[-8192:]:
         raise IngestError(
-            path, "corrupt PDF: the file is truncated (no end-of-file marker) (tệp PDF bị cắt cụt)"
+            path, "corrupt PDF: the file is truncated (no end-of-file marker); copy or download it again "
+            "(tệp PDF bị cắt cụt; hãy sao chép hoặc tải lại)"
         )
     try:
         reader = PdfReader(io.BytesIO(data))
     except Exception as exc:
-        raise IngestError(path, f"corrupt PDF: {exc} (tệp PDF bị hỏng)") from exc
+        raise IngestError(path, f"corrupt PDF ({type(exc).__name__}); {_PDF_AGAIN}") from exc
     if reader.is_encrypted:
         try:
             unlocked = bool(reader.decrypt(""))  # many PDFs only restrict printing/copying
         except Exception as exc:
             raise IngestError(
-                path, f"encrypted PDF that cannot be decrypted: {exc} (tệp PDF được mã hoá)"
+                path, "encrypted PDF that cannot be decrypted; save a copy without a password "
+                "(tệp PDF được mã hoá; hãy lưu một bản không mật khẩu)"
             ) from exc
         if not unlocked:
-            raise IngestError(path, "encrypted PDF: it needs a password to open (tệp PDF có mật khẩu)")
+            raise IngestError(
+                path, "encrypted PDF: it needs a password to open; save a copy without a password "
+                "(tệp PDF có mật khẩu; hãy lưu một bản không mật khẩu)"
+            )
     return reader
 
 
 def _page_texts(path: Path, pages: Iterable[PageObject]) -> tuple[list[str], int]:
-    """Text of each page ('' where extraction failed) and the number of failed pages."""
-    texts, failed = [], 0
+    """Text of each page ('' where extraction failed) and the number of failed pages.
+
+    Stops once the text passes :data:`ingest.limits.MAX_TEXT_CHARS` (the caller refuses it).
+    """
+    texts, failed, total = [], 0, 0
     for number, page in enumerate(pages, start=1):
         try:
             texts.append(page.extract_text() or "")
@@ -530,6 +681,9 @@ def _page_texts(path: Path, pages: Iterable[PageObject]) -> tuple[list[str], int
             failed += 1
             log.warning("%s: page %d: text extraction failed (%s)", path.name, number, exc)
             texts.append("")
+        total += len(texts[-1])
+        if total > limits.MAX_TEXT_CHARS:
+            break
     return texts, failed
 
 
@@ -538,16 +692,25 @@ def _read_pdf(path: Path, data: bytes) -> SourceText:
     try:
         pages = list(reader.pages)
     except Exception as exc:
-        raise IngestError(path, f"corrupt PDF: cannot read the page tree ({exc})") from exc
+        raise IngestError(path, f"corrupt PDF: cannot read the page tree; {_PDF_AGAIN}") from exc
+    if len(pages) > limits.MAX_PDF_PAGES:
+        count, limit = f"{len(pages):,}", f"{limits.MAX_PDF_PAGES:,}"
+        raise IngestError(
+            path,
+            f"the PDF has {count} pages, more than the {limit} one document may have; split it into smaller "
+            f"files (tệp PDF có {count.replace(',', '.')} trang, vượt quá giới hạn {limit.replace(',', '.')} "
+            "trang; hãy chia nhỏ tệp)",
+        )
     texts, failed = _page_texts(path, pages)
     text = normalize_text("\n\n".join(t.strip("\n") for t in texts).translate(_LIGATURES))
     if not text.strip():
         if pages and failed == len(pages):
-            raise IngestError(path, "corrupt PDF: text could not be extracted from any page")
+            raise IngestError(path, f"corrupt PDF: text could not be extracted from any page; {_PDF_AGAIN}")
         raise IngestError(
             path,
             f"the PDF has no text layer ({len(pages)} page(s), probably scanned images); OCR is not "
-            "supported (PDF dạng ảnh quét, không hỗ trợ nhận dạng ký tự)",
+            "supported: add a PDF with a text layer or the .docx (PDF dạng ảnh quét, không hỗ trợ nhận "
+            "dạng ký tự; hãy dùng bản PDF có lớp văn bản hoặc tệp .docx)",
         )
     return SourceText(path=path, text=text, format="pdf", encoding="utf-8")
 
@@ -565,17 +728,98 @@ _READERS: dict[str, Callable[[Path, bytes], SourceText]] = {
 
 
 def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise IngestError(path, "file not found (không tìm thấy tệp)")
-    if not path.is_file():
-        raise IngestError(path, "not a regular file (it is a directory or a device)")
+    """The file's bytes, after checking it is a readable regular file of a sensible size."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise IngestError(
+            path, "file not found; check the path (không tìm thấy tệp; hãy kiểm tra đường dẫn)"
+        ) from None
+    except PermissionError:
+        raise IngestError(path, _NO_PERMISSION) from None
+    except OSError as exc:
+        raise IngestError(path, f"cannot open the file ({exc.strerror or exc}) (không mở được tệp)") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise IngestError(
+            path, f"not a regular file (it is {_file_kind(info.st_mode)}); add the document file itself "
+            "(không phải tệp thông thường; hãy thêm chính tệp văn bản)"
+        )
+    if info.st_size > limits.MAX_FILE_BYTES:
+        raise IngestError(
+            path,
+            f"the file is {info.st_size / 2**20:,.0f} MB, more than the {limits.MAX_FILE_BYTES // 2**20} MB "
+            "a document may have; split it into smaller files (tệp quá lớn; hãy chia nhỏ tệp)",
+        )
     try:
         data = path.read_bytes()
+    except PermissionError:
+        raise IngestError(path, _NO_PERMISSION) from None
     except OSError as exc:
-        raise IngestError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+        raise IngestError(path, f"cannot read the file ({exc.strerror or exc}) (không đọc được tệp)") from None
     if not data:
         raise IngestError(path, "the file is empty (0 bytes) (tệp rỗng)")
     return data
+
+
+_NO_PERMISSION = (
+    "permission denied: this account may not read the file; ask its owner for read access or copy it "
+    "to a folder you can read (không có quyền đọc tệp; hãy xin quyền đọc hoặc sao chép tệp sang thư mục khác)"
+)
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _convert_vni(source: SourceText) -> None:
+    """Unicode text still in a VNI font (a .docx or UTF-8 file typed with VNI-Times) is converted."""
+    whole = "\n".join([source.text, *source.footnotes.values()])
+    if not looks_vni(whole, _syllable_score):
+        return
+    source.text = normalize_text(vni_to_unicode(source.text))
+    source.footnotes = {n: normalize_text(vni_to_unicode(t)) for n, t in source.footnotes.items()}
+    source.encoding = f"vni ({source.encoding})"
+    source.notices.insert(0, _ENCODING_NOTICES["vni"])
+
+
+_LONG_RUN = re.compile(rf"\S{{{limits.MAX_WORD_CHARS + 1},}}")
+
+
+def _cut_long_runs(source: SourceText) -> None:
+    """Cut runs of characters without a space that no word is (base64 images, junk, one huge token)."""
+    runs = 0
+
+    def cut(m: re.Match[str]) -> str:
+        nonlocal runs
+        runs += 1
+        return m.group()[: limits.KEPT_WORD_CHARS] + "…"
+
+    source.text = _LONG_RUN.sub(cut, source.text)
+    source.footnotes = {n: _LONG_RUN.sub(cut, t) for n, t in source.footnotes.items()}
+    if runs:
+        source.notices.append(
+            f"{runs} run(s) of more than {limits.MAX_WORD_CHARS} characters without a space cut "
+            f"(đã cắt {runs} chuỗi ký tự quá dài không có khoảng trắng)"
+        )
+
+
+def _check_size(source: SourceText) -> None:
+    if len(source.text) > limits.MAX_TEXT_CHARS:
+        millions = len(source.text) / 1e6
+        raise IngestError(
+            source.path,
+            f"the file holds {millions:,.1f} million characters of text, more than the "
+            f"{limits.MAX_TEXT_CHARS / 1e6:,.0f} million one document may have; split it into smaller files "
+            f"(tệp có quá nhiều văn bản; hãy chia nhỏ tệp)",
+        )
 
 
 def read_source(path: Path) -> SourceText:
@@ -587,8 +831,8 @@ def read_source(path: Path) -> SourceText:
         shown = f"'{path.suffix}'" if path.suffix else "(no extension)"
         raise IngestError(
             path,
-            f"unsupported file type {shown}; supported: {', '.join(SUPPORTED_SUFFIXES)} "
-            "(định dạng tệp không được hỗ trợ)",
+            f"unsupported file type {shown}; supported: {', '.join(SUPPORTED_SUFFIXES)}; convert it to one "
+            "of these (định dạng tệp không được hỗ trợ; hãy chuyển sang một trong các định dạng trên)",
         )
     data = _read_bytes(path)
     try:
@@ -598,8 +842,16 @@ def read_source(path: Path) -> SourceText:
     except Exception as exc:  # a library failed on a damaged file: report it, never a traceback
         log.debug("%s: reader failed", path.name, exc_info=True)
         raise IngestError(
-            path, f"cannot read the {suffix} file, it may be corrupt ({type(exc).__name__}: {exc})"
+            path,
+            f"cannot read the {suffix} file, it may be corrupt ({type(exc).__name__}); open it and save it "
+            "again (không đọc được tệp, có thể tệp bị hỏng; hãy mở và lưu lại)",
         ) from exc
+    _check_size(source)
+    if source.encoding not in ("vni", "tcvn3"):
+        _convert_vni(source)
+    _cut_long_runs(source)
     if not source.text.strip():
         raise IngestError(path, "the file contains no text, only whitespace (tệp không có nội dung)")
+    for notice in source.notices:
+        log.warning("%s: %s", path.name, notice)
     return source

@@ -23,6 +23,8 @@ class SourceText:
     with real footnotes (.docx) put a Unicode superscript marker (``¹``, ``²³``) where each
     footnote reference stood and return the definitions in ``footnotes`` (number -> text);
     plain-text formats leave ``footnotes`` empty and keep their definitions in ``text``.
+    ``notices`` says what the reader changed that a user should know (a legacy encoding
+    converted, over-long runs of characters cut), one sentence each.
     """
 
     path: Path
@@ -30,3 +32,4 @@ class SourceText:
     format: str
     footnotes: dict[int, str] = field(default_factory=dict)
     encoding: str = "utf-8"
+    notices: list[str] = field(default_factory=list)

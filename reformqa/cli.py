@@ -1,4 +1,4 @@
-"""The ``reformqa`` command: ingest, inspect, ask, eval, serve."""
+"""The ``reformqa`` command: ingest, inspect, ask, eval, serve, feedback export."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
+
+from reformqa.questions import QuestionError
 
 log = logging.getLogger("reformqa")
 
@@ -43,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="start the chat app")
     _store_arg(p)
+
+    p = sub.add_parser("feedback", help="the thumbs up/down users gave in the app")
+    actions = p.add_subparsers(dest="action", required=True)
+    e = actions.add_parser("export", help="print or write every vote")
+    e.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format (default jsonl)")
+    e.add_argument("--out", type=Path, default=None, help="write to this file instead of stdout")
+    _store_arg(e)
     return parser
 
 
@@ -72,20 +82,44 @@ def _user_errors():
     from answer.engine import EmptyQuestionError
     from eval.scoring import QuestionFileError
     from index.embeddings import EmbeddingConfigError
+    from index.lock import StoreBusyError
     from index.store import IndexMissingError
     from ingest.source import IngestError
 
-    return (EmptyQuestionError, QuestionFileError, EmbeddingConfigError, IndexMissingError, IngestError)
+    return (
+        EmptyQuestionError, QuestionFileError, EmbeddingConfigError, IndexMissingError, IngestError,
+        QuestionError, StoreBusyError,
+    )
 
 
 def _wrap(fn):
     def run(args: argparse.Namespace) -> int:
         try:
             return fn(args)
-        except _user_errors() as exc:
+        except QuestionError as exc:  # refused before anything heavy is imported
             raise UserFacingError(str(exc)) from None
+        except Exception as exc:
+            if isinstance(exc, _user_errors()):
+                raise UserFacingError(str(exc)) from None
+            raise
 
     return run
+
+
+class _ProgressLog:
+    """Ingest progress on stderr: every file read, embedding at most every few seconds."""
+
+    def __init__(self, every: float = 3.0) -> None:
+        self.every, self.last = every, 0.0
+
+    def __call__(self, step) -> None:
+        from index.progress import Stage
+
+        now = time.monotonic()
+        if step.stage == Stage.EMBED and step.done < step.total and now - self.last < self.every:
+            return
+        self.last = now
+        log.info("%s", step.describe())
 
 
 @_wrap
@@ -95,16 +129,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     store = store_dir(args.store)
 
-    def progress(name: str, i: int, total: int) -> None:
-        log.info("[%d/%d] %s", i, total, name)
+    def waiting(holder: str) -> None:
+        log.warning("another ingest is writing %s (%s): waiting for it to finish…", store, holder)
 
-    report = ingest([Path(p) for p in args.paths], store, progress=progress)
+    report = ingest([Path(p) for p in args.paths], store, progress=_ProgressLog(), on_wait=waiting)
+    for _path, reason in report.skipped:
+        log.warning("skipped: %s", reason)
+    for _path, reason in report.warnings:
+        log.warning("note: %s", reason)
     for _path, reason in report.failed:
         log.error("failed: %s", reason)
     log.info(
-        "%d added, %d updated, %d removed, %d unchanged, %d failed; %d passages in %s",
+        "%d added, %d updated, %d removed, %d unchanged, %d failed, %d skipped; %d passages in %s",
         len(report.added), len(report.updated), len(report.removed), len(report.unchanged),
-        len(report.failed), report.passages, store,
+        len(report.failed), len(report.skipped), report.passages, store,
     )
     return 0 if report.ok else 1
 
@@ -127,10 +165,13 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 @_wrap
 def cmd_ask(args: argparse.Namespace) -> int:
+    from reformqa.questions import check_question
+
+    question = check_question(args.question)  # before the index (or the engine's code) is loaded
     from answer.engine import Engine
 
     engine = Engine.from_store(args.store)
-    ans = engine.ask(args.question, k=args.k, documents=args.doc)
+    ans = engine.ask(question, k=args.k, documents=args.doc)
     if args.json:
         print(json.dumps(ans.to_json(), ensure_ascii=False))
         return 0
@@ -157,6 +198,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 @_wrap
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from index.store import store_dir
+    from reformqa.feedback import FILE_NAME, FeedbackStore, export
+
+    store = store_dir(args.store)
+    if not (store / FILE_NAME).is_file():
+        raise UserFacingError(f"no feedback in {store}: nobody has rated an answer yet (chưa có phản hồi nào)")
+    text = export(FeedbackStore.in_store(store).rows(), args.format)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+        log.info("feedback written to %s", args.out)
+    return 0
+
+
+@_wrap
 def cmd_serve(args: argparse.Namespace) -> int:
     import app
 
@@ -170,6 +228,7 @@ _COMMANDS = {
     "ask": cmd_ask,
     "eval": cmd_eval,
     "serve": cmd_serve,
+    "feedback": cmd_feedback,
 }
 
 if __name__ == "__main__":

@@ -104,12 +104,60 @@ def to_cp1258(text: str) -> bytes:
     return bytes(out)
 
 
+# --------------------------------------------------------------------------------------------
+# VNI encoder (VNI-Windows): base letter, then one Latin-1 character for shape and tone
+# --------------------------------------------------------------------------------------------
+
+# (shape, tone) -> VNI mark, written from the VNI keyboard's table, not from the reader's
+_VNI_MARK = {
+    ("", "\u0301"): "ù", ("", "\u0300"): "ø", ("", "\u0309"): "û", ("", "\u0303"): "õ", ("", "\u0323"): "ï",
+    ("^", ""): "â", ("^", "\u0301"): "á", ("^", "\u0300"): "à", ("^", "\u0309"): "å", ("^", "\u0303"): "ã",
+    ("^", "\u0323"): "ä", ("(", ""): "ê", ("(", "\u0301"): "é", ("(", "\u0300"): "è", ("(", "\u0309"): "ú",
+    ("(", "\u0303"): "ü", ("(", "\u0323"): "ë",
+}  # fmt: skip
+_VNI_WHOLE = {"đ": "ñ", "ơ": "ô", "ư": "ö", "ì": "ì", "í": "í", "ỉ": "æ", "ĩ": "ó", "ị": "ò", "ỵ": "î"}
+
+
+def to_vni(text: str) -> bytes:
+    """Encode ``text`` as a VNI-Windows font would store it (bytes, Windows-1252 characters)."""
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        lower = ch.lower()
+        if lower in _VNI_WHOLE:
+            out.append(_VNI_WHOLE[lower].upper() if ch.isupper() else _VNI_WHOLE[lower])
+            continue
+        base, *marks = unicodedata.normalize("NFD", ch)
+        horn = "\u031b" in marks
+        shape = "^" if "\u0302" in marks else "(" if "\u0306" in marks else ""
+        tone = next((m for m in marks if m in _TONES), "")
+        if not marks or ch.isascii():
+            out.append(ch)
+            continue
+        if horn:  # ơ ư with a tone: the horned letter, then the tone
+            whole = _VNI_WHOLE["ơ" if base.lower() == "o" else "ư"]
+            out.append(whole.upper() if ch.isupper() else whole)
+            shape = ""
+        elif base.lower() == "i" or base.lower() == "y" and tone == "\u0323":
+            plain = unicodedata.normalize("NFC", base.lower() + tone)
+            if plain in _VNI_WHOLE:
+                out.append(_VNI_WHOLE[plain].upper() if ch.isupper() else _VNI_WHOLE[plain])
+                continue
+            out.append(base)
+        else:
+            out.append(base)
+        mark = _VNI_MARK[(shape, tone)] if (shape, tone) != ("", "") else ""
+        out.append(mark.upper() if ch.isupper() else mark)
+    return "".join(out).encode("cp1252")
+
+
 def write_text(path: Path, text: str, encoding: str) -> Path:
     """Write ``text`` to ``path`` in ``encoding``: any Python codec, or ``tcvn3`` / ``cp1258``
     (Windows-style, see :func:`to_cp1258`). ``utf-16`` writes a BOM, ``utf-8-sig`` too."""
     enc = encoding.lower().replace("_", "-")
     if enc == "tcvn3":
         data = to_tcvn3(text)
+    elif enc == "vni":
+        data = to_vni(text)
     elif enc in ("cp1258", "windows-1258"):
         data = to_cp1258(text)
     else:

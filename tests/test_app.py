@@ -29,7 +29,8 @@ SUBSET = [
 ]
 Q_INDEX = "Chỉ số CCHC năm 2019 của tỉnh Bắc Giang đạt bao nhiêu?"
 Q_UNANSWERABLE = "Chỉ số CCHC năm 2023 của tỉnh Hà Giang là bao nhiêu?"
-LAW_ID = "luat-can-bo-cong-chuc-80-2025-qh15"
+LAW_ID = "luat-can-bo-cong-chuc-80-2025-qh15.md"
+REPORT_ID = "bac-giang-bao-cao-cchc-6-thang-dau-2020.txt"
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,7 +122,7 @@ def last_answer(chat: list[dict]) -> str:
 def upload(client, path: Path) -> tuple[str, list[str]]:
     from gradio_client import handle_file
 
-    message, documents = client.predict([handle_file(str(path))], api_name="/upload")
+    message, documents, *_ = client.predict([handle_file(str(path))], api_name="/upload")
     return message, [doc_id for _, doc_id in documents["choices"]]
 
 
@@ -144,7 +145,7 @@ def test_parse_auth(tmp_path: Path) -> None:
 
 
 def test_rendering_escapes_and_links_markers() -> None:
-    from app import render_answer, render_sources
+    from reformqa.render import render_answer, render_sources
 
     md = render_answer("Giá trị <b>*x*</b> đạt 81,84% [1], xem [2].", turn=3, known={1})
     assert "[[1]](#cite-3-1)" in md
@@ -259,7 +260,7 @@ def test_upload_then_ask_about_it(client, live_app: LiveApp, tmp_path: Path) -> 
     message, documents = upload(client, doc)
     assert message.startswith("**Đã thêm thong-bao-so-hoa-tan-yen.md**"), message
     assert "thong-bao-so-hoa-tan-yen.md" in message
-    assert "thong-bao-so-hoa-tan-yen" in documents and LAW_ID in documents
+    assert "uploads/thong-bao-so-hoa-tan-yen.md" in documents and LAW_ID in documents
     assert (live_app.store / "uploads" / doc.name).is_file()
     r = ask(client, "Năm 2024 huyện Tân Yên đã số hóa bao nhiêu hồ sơ thủ tục hành chính?")
     assert "12.345" in r["answer"], r["answer"]
@@ -278,7 +279,7 @@ def test_bad_upload_is_reported_and_the_index_survives(client, live_app: LiveApp
     assert "Không đọc được tệp x.pdf" in message
     assert "giữ nguyên" in message
     assert not (live_app.store / "uploads" / "x.pdf").exists()
-    assert LAW_ID in documents and "bac-giang-bao-cao-cchc-6-thang-dau-2020" in documents
+    assert LAW_ID in documents and REPORT_ID in documents
     client.predict(api_name="/new_chat")
     after = ask(client, Q_INDEX)
     assert "81,84%" in after["answer"]
@@ -313,3 +314,73 @@ def test_feedback_is_stored_in_sqlite(client, live_app: LiveApp) -> None:
     assert ts and question == Q_INDEX and "81,84%" in answer and "[1]" in answer
     citations = json.loads(citations_json)
     assert citations[0]["n"] == 1 and "81,84%" in citations[0]["quote"]
+
+
+# --------------------------------------------------------------------------------------------
+# Nobody blocked: long questions refused at once, questions answered side by side
+# --------------------------------------------------------------------------------------------
+
+CONCURRENT = [
+    Q_INDEX,
+    "Hình thức kỷ luật đối với công chức gồm những gì?",
+    "Cấp tỉnh tiếp nhận bao nhiêu hồ sơ?",
+    Q_UNANSWERABLE,
+]
+
+
+def test_a_huge_question_is_refused_at_once(client) -> None:
+    """The issue's case: a 60,000-character question held the only worker for 140 s."""
+    r = ask(client, "Chỉ số cải cách hành chính? " * 2_200)
+    assert "quá dài" in r["status"] and "too long" in r["status"]
+    assert r["chat"] == []
+
+
+def test_questions_from_several_users_are_answered_at_the_same_time(live_app: LiveApp) -> None:
+    """Four users ask at once: every question is under way before the first answer is finished
+    (one answer at a time would start the second only after the first), and the answers are the
+    ones each question gets alone."""
+    from gradio_client import Client
+
+    clients = [Client(live_app.url, verbose=False, analytics_enabled=False) for _ in CONCURRENT]
+    try:
+        alone = [ask(c, q)["answer"] for c, q in zip(clients, CONCURRENT)]
+        for c in clients:
+            c.predict(api_name="/new_chat")
+        jobs = [c.submit(q, [], api_name="/ask") for c, q in zip(clients, CONCURRENT)]
+        started: dict[int, float] = {}
+        finished: dict[int, float] = {}
+        deadline = time.monotonic() + 300
+        while len(finished) < len(jobs) and time.monotonic() < deadline:  # bounded polling loop
+            now = time.monotonic()
+            for i, job in enumerate(jobs):
+                if i not in started and job.outputs():
+                    started[i] = now
+                if i not in finished and job.done():
+                    finished[i] = now
+                    started.setdefault(i, now)
+            time.sleep(0.01)
+        assert len(finished) == len(jobs), "not every question was answered within 300 s"
+        assert max(started.values()) < min(finished.values()), (started, finished)
+        together = [last_answer(job.result()[0]) for job in jobs]
+        assert together == alone
+    finally:
+        for c in clients:
+            c.close()
+
+
+def test_an_upload_shows_in_the_document_filter_of_pages_already_open(live_app: LiveApp, tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    uploader = Client(live_app.url, verbose=False, analytics_enabled=False)
+    reader = Client(live_app.url, verbose=False, analytics_enabled=False)  # a page opened before the upload
+    try:
+        doc = tmp_path / "thong-bao-luc-ngan.md"
+        doc.write_text("# Thông báo số 88/TB-UBND\n\nNăm 2024, huyện Lục Ngạn số hóa 2.468 hồ sơ.\n", encoding="utf-8")
+        message, _ = upload(uploader, doc)
+        assert "Đã thêm" in message
+        update = reader.predict(api_name="/documents")
+        choices = update[0] if isinstance(update, (list, tuple)) else update
+        assert "uploads/thong-bao-luc-ngan.md" in [doc_id for _, doc_id in choices["choices"]]
+    finally:
+        uploader.close()
+        reader.close()

@@ -162,3 +162,16 @@ def test_a_failing_question_is_recorded_not_raised():
     assert answer is None and error and "citation check failed" in error
     row = summary_rows([outcome("UIT", "q1", answer, ms, error, "10 ngày", lambda a: 1)], 5)[0]
     assert row[1] == 1 and row[3] == 0.0 and row[5] == 0.0 and row[-1] == 1
+
+
+def test_load_table_counts_errors_and_answers_that_differ():
+    from eval.load import LoadResult, Turn, load_table
+
+    single = [[Turn("a", "81,84% [1]", 0.3), Turn("b", "Không tìm thấy", 0.2)]]
+    loaded = [[Turn("a", "81,84% [1]", 1.0), Turn("b", "", 2.0, error="TimeoutError")]]
+    result = LoadResult(1, 2, single, loaded, seconds=3.0, peak_mb=500, end_mb=480, concurrency=8)
+    assert result.errors == 1 and result.differing == 1
+    table = load_table(result)
+    assert "| errors (failed or over 120 s) | 1 | 0 ✗ |" in table
+    assert "1 of 2" in table and "500 / 480 MB" in table
+    assert "1.00 / 1.00 s" in table  # waits of failed requests are not counted

@@ -136,3 +136,23 @@ def test_ask_open_citation_and_upload(page, browser_app: LiveApp, tmp_path: Path
     expect(page.locator("#upload-status")).to_contain_text("Đã thêm", timeout=TIMEOUT_MS)
     expect(page.locator("#upload-status")).to_contain_text(doc.name)
     expect(page.locator("#documents")).to_contain_text("Lục Nam")
+
+
+def test_an_upload_appears_in_the_filter_of_a_page_opened_before_and_after(page, browser_app: LiveApp,
+                                                                           tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    other = page.context.new_page()  # another user, whose page was open before the upload
+    other.goto(browser_app.url)
+    expect(other.locator("#documents")).to_contain_text("Luật", timeout=TIMEOUT_MS)
+    doc = tmp_path / "ke-hoach-so-hoa-yen-the.md"
+    doc.write_text(
+        "# Kế hoạch số 66/KH-UBND về số hóa huyện Yên Thế\n\nNăm 2025, huyện Yên Thế số hóa 7.531 hồ sơ.\n",
+        encoding="utf-8",
+    )
+    page.locator("#add-documents input[type=file]").set_input_files(str(doc))
+    expect(page.locator("#upload-status")).to_contain_text("Đã thêm", timeout=TIMEOUT_MS)
+    expect(other.locator("#documents")).to_contain_text("Yên Thế", timeout=30_000)  # refreshed, no reload
+    later = page.context.new_page()  # a page opened after the upload
+    later.goto(browser_app.url)
+    expect(later.locator("#documents")).to_contain_text("Yên Thế", timeout=TIMEOUT_MS)

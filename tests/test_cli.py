@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,31 @@ def test_user_errors_are_clear_not_tracebacks(tmp_path: Path):
     assert out.returncode != 0 and "no index" in out.stderr and "Traceback" not in out.stderr
     out = run("ask", "  ", store=tmp_path / "empty")
     assert out.returncode != 0 and "Traceback" not in out.stderr
+
+
+def test_ingest_shows_embedding_progress_with_speed_and_reports_skips(tmp_path: Path, small_corpus: Path):
+    (small_corpus / ".nhap.md").write_text("# Bản nháp\n\nChưa xong.\n", encoding="utf-8")
+    out = run("ingest", str(small_corpus), store=tmp_path / "store")
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"embedding (\d+)/\1 passages, [\d.]+ passages/s", out.stderr), out.stderr
+    assert "skipped: " in out.stderr and ".nhap.md: hidden" in out.stderr
+    assert "2 added" in out.stderr and "1 skipped" in out.stderr
+
+
+def test_feedback_export(tmp_path: Path):
+    from reformqa.feedback import FeedbackStore
+
+    out = run("feedback", "export", store=tmp_path)
+    assert out.returncode == 2 and "no feedback" in out.stderr and "Traceback" not in out.stderr
+    votes = FeedbackStore.in_store(tmp_path)
+    votes.add("Chỉ số CCHC?", "Đạt 81,84% [1].", True, [{"n": 1, "quote": "đạt 81,84%"}])
+    votes.add("Câu khác?", "Không tìm thấy.", False, [])
+    out = run("feedback", "export", store=tmp_path)
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [(r["question"], r["liked"]) for r in rows] == [("Chỉ số CCHC?", True), ("Câu khác?", False)]
+    assert rows[0]["citations"] == [{"n": 1, "quote": "đạt 81,84%"}]
+    csv_file = tmp_path / "phan-hoi.csv"
+    out = run("feedback", "export", "--format", "csv", "--out", str(csv_file), store=tmp_path)
+    assert out.returncode == 0
+    lines = csv_file.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "ts,question,answer,liked,citations_json" and len(lines) == 3

@@ -43,7 +43,7 @@ def test_tokens_keep_numbers_and_fold_vietnamese():
 def test_retrieval_can_be_limited_to_documents(corpus_store: Path):
     r = Retriever.load(corpus_store)
     hits = r.retrieve("thời hạn giải quyết", k=5, doc_ids=r.resolve_documents(["1378/QĐ-BNV"]))
-    assert hits and {h.passage.doc_id for h in hits} == {"quyet-dinh-1378-qd-bnv-tthc-noi-bo"}
+    assert hits and {h.passage.doc_id for h in hits} == {"quyet-dinh-1378-qd-bnv-tthc-noi-bo.md"}
 
 
 def test_incremental_add_change_remove(tmp_path: Path, small_corpus: Path):
@@ -64,7 +64,7 @@ def test_incremental_add_change_remove(tmp_path: Path, small_corpus: Path):
     removed = ingest([small_corpus], store)
     assert len(removed.removed) == 1
     docs = {p.doc_id for p in index_store.load(store).passages}
-    assert docs == {"ghi-chu"}
+    assert docs == {"ghi-chu.txt"}
 
 
 def test_bad_file_is_reported_and_keeps_what_was_there(tmp_path: Path, small_corpus: Path):
@@ -102,7 +102,7 @@ def test_a_crash_mid_ingest_leaves_the_previous_index_usable(tmp_path: Path, sma
     proc.wait()
     assert index_store.current_build(store) == live
     r = Retriever.load(store)
-    assert r.retrieve("Lạng Giang tiếp nhận bao nhiêu hồ sơ", k=1)[0].passage.doc_id == "ghi-chu"
+    assert r.retrieve("Lạng Giang tiếp nhận bao nhiêu hồ sơ", k=1)[0].passage.doc_id == "ghi-chu.txt"
     # and the next ingest finishes the job
     assert ingest([small_corpus, big], store).ok
 
@@ -126,3 +126,23 @@ def test_a_new_parser_version_reparses_and_reuses_vectors(tmp_path: Path, small_
     assert rebuilt.parser == builder.PARSER_VERSION
     assert (rebuilt.vectors == built.vectors).all()
     assert not ingest([small_corpus], store).changed
+
+
+def test_cached_vectors_are_the_ones_a_fresh_embedding_gives():
+    """Answers re-score sentences through a cache; a vector must not depend on its batch."""
+    import numpy as np
+
+    from index.embeddings import VectorCache, _normalise, embed_passages, load_embedder
+
+    model = load_embedder()
+    texts = ["Cấp tỉnh tiếp nhận 34.881 hồ sơ.", "Điều 36. Hình thức kỷ luật đối với công chức.",
+             "Năm 2019, Chỉ số CCHC của tỉnh đạt 81,84%, xếp thứ 25/63 tỉnh, thành phố. " * 3]
+    cached = embed_passages(model, texts)  # one batch, then kept
+    again = embed_passages(model, texts[::-1])[::-1]  # all from the cache
+    for text, row, row_again in zip(texts, cached, again):
+        fresh = np.asarray(model.get_text_embedding_batch([text]), dtype=np.float32)  # alone, no cache
+        assert np.array_equal(row, _normalise(fresh)[0]) and np.array_equal(row, row_again)
+    small = VectorCache(2)
+    for i in range(3):
+        small.put(("m", str(i)), np.full(2, i, np.float32))
+    assert small.get(("m", "0")) is None and small.get(("m", "2"))[0] == 2

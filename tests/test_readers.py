@@ -316,10 +316,18 @@ def test_binary_with_nul_bytes_in_txt(tmp_path: Path) -> None:
     assert_ingest_error(path, "binary", "PNG")
 
 
-def test_text_with_a_nul_byte_is_binary(tmp_path: Path) -> None:
+def test_text_with_a_stray_nul_byte_is_read_and_the_byte_reported(tmp_path: Path) -> None:
     path = tmp_path / "nul.txt"
     path.write_bytes(VI.encode() + b"\x00" + VI.encode())
-    assert_ingest_error(path, "binary", "NUL")
+    src = read_source(path)
+    assert src.text == VI + VI and src.encoding == "utf-8"
+    assert any("NUL" in n for n in src.notices)
+
+
+def test_text_full_of_nul_bytes_is_binary_with_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "nhieu-nul.txt"
+    path.write_bytes((VI.encode() + b"\x00\x00\x00") * 40)
+    assert_ingest_error(path, "binary", "NUL", "UTF-8")
 
 
 def test_binary_without_nul_bytes_in_md(tmp_path: Path) -> None:
@@ -424,3 +432,36 @@ def test_docx_tracked_changes_hidden_text_text_boxes_and_endnotes(tmp_path: Path
     src = read_source(_raw_docx(tmp_path / "thu-cong.docx", body, notes))
     assert src.text == "Giữ mới thêm dòng\nhai¹\n\nHộp chữ"
     assert src.footnotes == {1: "Luật số 80/2025/QH15"}
+
+
+# ----------------------------------------------------------------------------- legacy and odd encodings
+
+
+def test_vni_file_is_converted_and_said_so(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "vni.txt", VI_LONG, "vni")
+    src = read_source(path)
+    assert src.text == VI_LONG and src.encoding == "vni"
+    assert any("VNI" in n for n in src.notices)
+
+
+def test_vni_typed_into_a_unicode_file_is_converted(tmp_path: Path) -> None:
+    from tests.docgen import to_vni
+
+    path = tmp_path / "vni-unicode.md"
+    path.write_text(to_vni(VI_LONG).decode("cp1252"), encoding="utf-8")  # VNI-Times text saved as UTF-8
+    src = read_source(path)
+    assert src.text == VI_LONG and src.encoding == "vni (utf-8)"
+
+
+def test_unicode_vietnamese_is_never_taken_for_vni(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "unicode.txt", VI_LONG * 3, "utf-8")
+    assert read_source(path).text == VI_LONG * 3
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom(tmp_path: Path, codec: str) -> None:
+    path = tmp_path / "khong-bom.txt"
+    path.write_bytes(VI_LONG.encode(codec))
+    src = read_source(path)
+    assert src.text == VI_LONG and src.encoding == codec
+    assert any("UTF-16" in n for n in src.notices)
