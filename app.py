@@ -179,6 +179,7 @@ def build_app(store: Path) -> gr.Blocks:
             "abstained": result.abstained,
             "rewritten": result.rewritten,
             "citations": [citation_record(c) for c in result.citations],
+            "highlights": [list(span) for span in result.highlights],
         }
         for shown in stream_prefixes(result.answer):
             chat = render_chat(turns)

@@ -79,7 +79,7 @@ def analyse(question: str, documents: dict[str, dict[str, Any]] | None = None) -
         years=tuple(dict.fromkeys(m.group(1) for m in lx.YEAR.finditer(key) if not _is_ratio(key, m.start()))),
         numbers=tuple(dict.fromkeys(m.group().rstrip(".,;:") for m in lx.DOC_NUMBER.finditer(key))),
         articles=tuple(dict.fromkeys(f"điều {m}" for m in lx.ARTICLE.findall(key))),
-        names=tuple(dict.fromkeys(_names(question))),
+        names=tuple(dict.fromkeys(_names(focus))),
         levels=tuple(dict.fromkeys(lx.LEVEL.findall(key))),
         documents=scope.doc_ids,
         asks_effect=bool(lx.ASKS_EFFECT.search(key)),
@@ -148,9 +148,12 @@ def _is_ratio(key: str, start: int) -> bool:
     return bool(over and int(over.group(1)) > 12)
 
 
+_COMBINING = re.compile("[\u0300-\u036f]")
+
+
 def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """``Quyết định`` -> ``Quyet dinh`` (for matching names typed without accents)."""
+    return _COMBINING.sub("", unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D")))
 
 
 def _names(question: str) -> list[str]:
@@ -165,7 +168,8 @@ def _names(question: str) -> list[str]:
             continue
         if len(run) >= 2:
             name = normalise(" ".join(run))
-            if not any(g in name or name in g for g in lx.GENERIC_NAMES):
+            generic = any(g in name or name in g for g in lx.GENERIC_NAMES)
+            if not generic and not lx.DOC_TYPE_START.match(name):  # "Luật Cán bộ …" names a document
                 out.append(name)
         run = []
     for word in re.findall(r"\b[A-ZĐ]{3,}\b", question):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from answer import lexicon as lx
+from answer import rules
 from answer.analysis import QuestionAnalysis
 from index.lexical import normalise
 from index.retriever import Retriever, ScoredPassage
@@ -198,13 +199,14 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
     """Every unit of the retrieved passages, and the fixed places the question asks about."""
     b = _Builder(retriever)
     articles_done: set[tuple[str, str]] = set()
+    recipients = rules.on("recipients")
     for rank, hit in enumerate(hits):
         row = retriever.position(hit.passage.id)
         if row is None:
             continue
         for srow in b.rows(row):
             text = b.text(srow)
-            if lx.RECIPIENTS.match(b.retriever.sentences.key(srow)):
+            if recipients and lx.RECIPIENTS.match(b.retriever.sentences.key(srow)):
                 break  # "Nơi nhận: …" lists who gets a copy, not what the document says
             seg = b.segment(srow)
             if len(text) <= LONG_SENTENCE:
@@ -231,7 +233,8 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
                 if key not in articles_done:
                     articles_done.add(key)
                     _add_clauses(b, hit, rank)
-    _fixed_places(q, hits, b)
+    if rules.on("fixed-places"):
+        _fixed_places(q, hits, b)
     return list(b.out.values())
 
 

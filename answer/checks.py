@@ -8,28 +8,86 @@ acronyms also nearby. Everything softer is a feature the selector weighs.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 from answer import lexicon as lx
+from answer import rules
 from answer.analysis import QuestionAnalysis, strip_accents
+from answer.candidates import Candidate
 from index.lexical import normalise
+from index.retriever import Retriever
+
+
+def admissible(q: QuestionAnalysis, unit: Candidate, retriever: Retriever) -> bool:
+    """A unit may answer only if what the question pins exactly (a year, a number, a name) is in
+    its context, and it does not speak of another year than the one asked ("PAPI năm 2018?" is
+    not answered by "PAPI năm 2019 … đạt 46,04 điểm")."""
+    if not q.pinned:
+        return True
+    if rules.on("other-year") and other_year(q, normalise(unit.evidence)):
+        return False
+    if not rules.on("pinned"):
+        return True
+    return any(pinned_share(q, retriever, row) == 1.0 for row in {s.row for s in unit.segments})
+
+
+def pinned_share(q: QuestionAnalysis, retriever: Retriever, row: int) -> float:
+    """The share of what ``q`` pins that passage ``row``'s context holds: its text, footnotes,
+    section, document and metadata, or (names) the passages around it."""
+    if not q.pinned:
+        return 1.0
+    context, near = _context(retriever, row)
+    return 1.0 - len(_missing(q, context, near)) / len(q.pinned)
+
+
+def pinned_here(q: QuestionAnalysis, key: str) -> float:
+    """The share of what ``q`` pins that the (normalised) text itself holds."""
+    if not q.pinned:
+        return 0.0
+    return 1.0 - len(_missing(q, _Keys(key, strip_accents(key).replace("-", " ")), None)) / len(q.pinned)
+
+
+@lru_cache(maxsize=8192)
+def _context(retriever: Retriever, row: int) -> tuple[_Keys, _Keys]:
+    p = retriever.passages[row]
+    meta = retriever.documents.get(p.doc_id, {}).get("metadata", {})
+    context = "\n".join([p.text, p.section, p.document, p.source.replace("-", " "), p.heading,
+                         *(f.text for f in p.footnotes), *(str(v) for v in meta.values())])
+    near = "\n".join(x.text for x in retriever.passages[max(0, row - 1) : row + 2] if x.doc_id == p.doc_id)
+    return _Keys.of(context), _Keys.of(near)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """Text prepared for pinned-term matching: normalised, and without accents."""
+
+    key: str
+    plain: str
+
+    @classmethod
+    def of(cls, text: str) -> _Keys:
+        key = normalise(text)
+        return cls(key, strip_accents(key).replace("-", " "))
 
 
 def missing_pinned(q: QuestionAnalysis, context: str, nearby: str = "") -> list[str]:
     """The pinned terms of ``q`` absent from ``context`` (names and acronyms may be ``nearby``)."""
     if not q.pinned:
         return []
-    ctx = normalise(context)
-    plain = strip_accents(ctx).replace("-", " ")
-    near = strip_accents(normalise(nearby)).replace("-", " ") if nearby else ""
+    return _missing(q, _Keys.of(context), _Keys.of(nearby) if nearby else None)
+
+
+def _missing(q: QuestionAnalysis, ctx: _Keys, near: _Keys | None) -> list[str]:
     missing = []
     for term in q.pinned:
-        if term in ctx:
+        if term in ctx.key:
             continue
         if not re.search(r"\d", term):
             bare = strip_accents(term)
-            if bare in plain or (near and bare in near):
+            if bare in ctx.plain or (near and bare in near.plain):
                 continue
-            if " " not in term and _spelled_out(bare, plain):
+            if " " not in term and _spelled_out(bare, ctx.plain):
                 continue  # THCS written out: "trung học cơ sở"
         missing.append(term)
     return missing
@@ -43,17 +101,17 @@ def _spelled_out(acronym: str, plain_context: str) -> bool:
     return acronym in initials
 
 
-def other_year(q: QuestionAnalysis, text: str) -> bool:
-    """The text speaks of a year, and not of any year the question asks about."""
+def other_year(q: QuestionAnalysis, key: str) -> bool:
+    """The (normalised) text speaks of a year, and not of any year the question asks about."""
     if not q.years:
         return False
-    named = {m.group(1) for m in lx.YEAR.finditer(normalise(text))}
+    named = {m.group(1) for m in lx.YEAR.finditer(key)}
     return bool(named) and not (named & set(q.years))
 
 
-def other_level(q: QuestionAnalysis, text: str) -> bool:
+def other_level(q: QuestionAnalysis, key: str) -> bool:
     """The text speaks of another level of government than the one asked about."""
     if not q.levels:
         return False
-    named = set(lx.LEVEL.findall(normalise(text)))
+    named = set(lx.LEVEL.findall(key))
     return bool(named) and not (named & set(q.levels))

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from answer import rules
 from answer import selector as selection
 from answer.analysis import AnswerKind, QuestionAnalysis, analyse
-from answer.candidates import K_PASSAGES, K_SENTENCES, Candidate, gather
-from answer.checks import missing_pinned
+from answer.candidates import K_PASSAGES, K_SENTENCES, gather
+from answer.checks import admissible
 from answer.citations import Citation, check_citations, cite
 from answer.expand import expand
 from answer.features import coverage, featurise
@@ -104,7 +105,8 @@ class Engine:
         t0 = time.perf_counter()
         q = analyse(effective, self.retriever.documents)
         allowed = self.retriever.resolve_documents(documents)
-        scope = allowed if allowed is not None else (set(q.documents) or None)
+        named = set(q.documents) if rules.on("scope") else set()
+        scope = allowed if allowed is not None else (named or None)
         retrieval = self.retriever.search(q.focus, k=max(k, 1), k_sentences=K_SENTENCES, doc_ids=scope)
         t1 = time.perf_counter()
         answer = self._answer(q, retrieval)
@@ -118,14 +120,14 @@ class Engine:
         hits = retrieval.hits
         if not hits:
             return self._abstain(q, hits, 0.0)
-        units = [c for c in gather(q, hits, self.retriever) if self._pinned_ok(q, c)]
+        units = [c for c in gather(q, hits, self.retriever) if admissible(q, c, self.retriever)]
         candidates = [c for c in units if c.anchor]
         if not candidates:
             return self._abstain(q, hits, 0.0)
         x = featurise(q, candidates, retrieval, self.retriever)
         scores = self.selector.scores(x)
         lengths = np.array([len(c.evidence) for c in candidates])
-        cover = coverage(q, units, self.retriever)
+        cover = coverage(q, self.retriever)
         failures = 0
         order = list(np.argsort(-scores, kind="stable"))
         best = selection.choose(scores, lengths, self.selector.prefer_shorter)
@@ -164,20 +166,6 @@ class Engine:
         return Answer(q.text, text, False, rendered.citations, {}, hits, q.kind.value,
                       highlights=rendered.highlights if text == rendered.text else [],
                       confidence=confidence, check_failures=failures)
-
-    def _pinned_ok(self, q: QuestionAnalysis, c: Candidate) -> bool:
-        """What the question pins exactly (a year, a number, a name) is in the unit's context."""
-        if not q.pinned:
-            return True
-        p = c.hit.passage
-        meta = self.retriever.documents.get(p.doc_id, {}).get("metadata", {})
-        context = "\n".join([c.evidence, p.text, p.section, p.document, p.source.replace("-", " "), p.heading,
-                             *(f.text for f in p.footnotes), *(str(v) for v in meta.values())])
-        row = self.retriever.position(p.id)
-        near = ""
-        if row is not None:
-            near = "\n".join(x.text for x in self.retriever.passages[max(0, row - 1) : row + 2] if x.doc_id == p.doc_id)
-        return not missing_pinned(q, context, near)
 
     def _abstain(self, q: QuestionAnalysis, hits: list[ScoredPassage], confidence: float, failures: int = 0) -> Answer:
         nearest = hits[:NEAREST]

@@ -9,46 +9,49 @@ sentence next to it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from answer import lexicon as lx
+from answer import rules
 from answer.analysis import AnswerKind, QuestionAnalysis
 from answer.candidates import Candidate, Shape
 from index.lexical import normalise
 
 # What an answer of each kind must show; a sentence without it may borrow it from the next one.
-_NEEDS = {AnswerKind.DATE: lx.DATE, AnswerKind.FIGURE: lx.NUMBER, AnswerKind.REFERENCE: lx.DOC_NUMBER}
+NEEDS = {AnswerKind.DATE: lx.DATE, AnswerKind.FIGURE: lx.NUMBER, AnswerKind.REFERENCE: lx.DOC_NUMBER}
 # The share of the question's weight a neighbour must add (and the sentence must lack) to be quoted too.
 COMPLETION_GAIN = 0.2
 
 
-def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover: dict[tuple, float]) -> Candidate:
-    """The unit to quote for the chosen ``anchor`` (``cover``: each unit's share of the question's weight)."""
+def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover: Callable[[Candidate], float]) -> Candidate:
+    """The unit to quote for the chosen ``anchor`` (``cover``: a unit's share of the question's weight)."""
     row = anchor.segments[0].sentence
     around = [u for u in units if not u.anchor and row in u.sentences]
     pairs = [u for u in around if u.shape == Shape.PAIR]
-    need = _NEEDS.get(q.kind)
-    if need is not None and not need.search(normalise(anchor.evidence)):
+    need = NEEDS.get(q.kind)
+    if rules.on("next-holds") and need is not None and not need.search(normalise(anchor.evidence)):
         # a plan's task, then "Thời gian thực hiện: Tháng 12/2025": the asked thing follows
         after = [u for u in pairs if u.segments[0].sentence == row and need.search(normalise(u.evidence))]
         if after:
             return after[0]
     lists = [u for u in around if u.shape == Shape.LIST]
     text = anchor.text.rstrip()
-    if text.endswith(":") or (lx.CLAUSE.match(text) and q.kind == AnswerKind.LIST):
+    listing = rules.on("list")
+    if listing and (text.endswith(":") or (lx.CLAUSE.match(text) and q.kind == AnswerKind.LIST)):
         led = [u for u in lists if u.segments[0].sentence == row]
         if led:
             return led[0]
     if lx.ITEM.match(text):
-        if q.kind == AnswerKind.LIST and lists:
+        if listing and q.kind == AnswerKind.LIST and lists:
             return max(lists, key=lambda u: len(u.segments))
         items = [u for u in around if u.shape == Shape.ITEM]
-        if items:
+        if items and rules.on("item-lead"):
             return items[0]
-    if q.kind == AnswerKind.LIST and anchor.hit.passage.article and text.startswith("Điều"):
+    if listing and q.kind == AnswerKind.LIST and anchor.hit.passage.article and text.startswith("Điều"):
         clauses = [u for u in around if u.shape == Shape.CLAUSES]
         if clauses:
             return clauses[0]
-    base = cover.get(anchor.key, 0.0)
-    best = max(pairs, key=lambda u: cover.get(u.key, 0.0), default=None)
-    if best is not None and cover.get(best.key, 0.0) - base >= COMPLETION_GAIN:
+    best = max(pairs, key=cover, default=None)
+    if rules.on("complete") and best is not None and cover(best) - cover(anchor) >= COMPLETION_GAIN:
         return best
     return anchor

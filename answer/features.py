@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,7 @@ import numpy as np
 from answer import lexicon as lx
 from answer.analysis import AnswerKind, QuestionAnalysis, strip_accents
 from answer.candidates import Candidate, Shape
-from answer.checks import missing_pinned, other_level, other_year
+from answer.checks import other_level, other_year, pinned_here, pinned_share
 from index.lexical import normalise, tokenize
 from index.retriever import Retrieval, Retriever
 
@@ -30,7 +30,7 @@ BASE = (
     "dense", "dense_rel", "dense_context", "passage_dense", "passage_dense_rel", "passage_lexical_rel",
     "rank_inv", "sentence_lexical_rel", "sentence_fused",
     "cover", "cover_bigram", "cover_rel", "cover_near", "cover_title", "cover_counted", "cover_aspect", "novel",
-    "cover_passage", "cover_retrieved",
+    "cover_passage", "cover_retrieved", "missing_rare", "missing_counted",
     "pinned", "pinned_here", "pinned_context", "other_year", "other_level",
     "length_log", "window", "first", "heading_like", "title", "leadin", "preamble", "item",
     "number", "footnote",
@@ -57,6 +57,8 @@ class _Question:
     unigrams: float
     bigrams: float
     counted: tuple[str, ...]
+    rare: dict[str, float]  # the question's rarer words (IDF above the median of its words)
+    top: float  # the highest IDF of its words
 
 
 def _weights(q: QuestionAnalysis, retriever: Retriever) -> _Question:
@@ -66,7 +68,10 @@ def _weights(q: QuestionAnalysis, retriever: Retriever) -> _Question:
     uni = sum(w for t, w in weights.items() if "_" not in t) or 1.0
     bi = sum(w for t, w in weights.items() if "_" in t) or 1.0
     counted = tuple(w for w in q.counted if w.upper() not in lx.GENERIC_ACRONYMS)
-    return _Question(weights, uni, bi, counted)
+    words = {t: w for t, w in weights.items() if "_" not in t and not t.isdigit()}
+    middle = float(np.median(list(words.values()))) if words else 0.0
+    rare = {t: w for t, w in words.items() if w > middle}
+    return _Question(weights, uni, bi, counted, rare, max(words.values(), default=1.0))
 
 
 def _cover(qw: _Question, tokens: set[str] | frozenset[str]) -> tuple[float, float]:
@@ -79,10 +84,17 @@ def _share(words: Sequence[str], tokens: set[str] | frozenset[str]) -> float:
     return sum(w in tokens for w in words) / len(words) if words else 0.0
 
 
-def coverage(q: QuestionAnalysis, units: list[Candidate], retriever: Retriever) -> dict[tuple, float]:
-    """Each unit's share of the question's (IDF-weighted) words, by unit key."""
+def coverage(q: QuestionAnalysis, retriever: Retriever) -> Callable[[Candidate], float]:
+    """A unit's share of the question's (IDF-weighted) words (computed when first asked)."""
     qw = _weights(q, retriever)
-    return {u.key: _cover(qw, set(tokenize(u.evidence)))[0] for u in units}
+    memo: dict[tuple, float] = {}
+
+    def cover(unit: Candidate) -> float:
+        if unit.key not in memo:
+            memo[unit.key] = _cover(qw, set(tokenize(unit.evidence)))[0]
+        return memo[unit.key]
+
+    return cover
 
 
 def featurise(
@@ -131,18 +143,22 @@ def featurise(
         f[INDEX["cover_near"]] = _cover(qw, tokens | title_tokens | context_tokens)[0]
         f[INDEX["cover_passage"]] = _cover(qw, retriever.passage_tokens(row) | title_tokens)[0]
         f[INDEX["cover_title"]] = _cover(qw, title_tokens)[0]
-        words = set(re.findall(r"\w+", normalise(c.evidence)))
+        key = normalise(c.evidence) if c.shape == Shape.WINDOW else index.search_key(srow)
+        words = set(re.findall(r"\w+", key))
         f[INDEX["cover_counted"]] = _share(qw.counted, words | title_tokens | context_tokens)
         f[INDEX["cover_aspect"]] = _share(q.aspect, words)
+        near = tokens | title_tokens | context_tokens
+        f[INDEX["missing_rare"]] = max((w for t, w in qw.rare.items() if t not in near), default=0.0) / qw.top
+        f[INDEX["missing_counted"]] = float(bool(qw.counted) and not set(qw.counted) <= (words | near))
         plain = [t for t in tokens if "_" not in t]
         f[INDEX["novel"]] = sum(t not in q.content for t in plain) / max(len(plain), 1)
 
         if q.pinned:
             f[INDEX["pinned"]] = 1.0  # the same for every anchor: the confidence model reads it
-            f[INDEX["pinned_here"]] = 1.0 - len(missing_pinned(q, c.evidence)) / len(q.pinned)
+            f[INDEX["pinned_here"]] = pinned_here(q, key)
             f[INDEX["pinned_context"]] = pinned_context
-        f[INDEX["other_year"]] = float(other_year(q, c.evidence))
-        f[INDEX["other_level"]] = float(other_level(q, f"{c.hit.passage.section}\n{c.evidence}"))
+        f[INDEX["other_year"]] = float(other_year(q, key))
+        f[INDEX["other_level"]] = float(other_level(q, f"{normalise(c.hit.passage.section)}\n{key}"))
 
         text = c.text.strip()
         f[INDEX["length_log"]] = math.log1p(len(c.evidence))
@@ -153,7 +169,7 @@ def featurise(
         f[INDEX["leadin"]] = float(text.endswith(":"))
         f[INDEX["preamble"]] = float(c.hit.passage.section == "Mở đầu")
         f[INDEX["item"]] = float(bool(lx.ITEM.match(text)))
-        holds = _holds(q, c, normalise(c.evidence))
+        holds = _holds(q, c, key)
         f[INDEX["number"]] = holds["number"]
         f[INDEX["footnote"]] = holds["footnote"]
         for col, name in kinds:
@@ -175,16 +191,9 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
 
 def _passage_context(q: QuestionAnalysis, retriever: Retriever, row: int) -> tuple[frozenset[str], float]:
     """A passage's title tokens (heading and section path) and the share of pinned terms its
-    context (text, footnotes, section, document, or the passages around) holds."""
+    context holds."""
     p = retriever.passages[row]
-    title = frozenset(tokenize(f"{p.heading}\n{p.section}"))
-    if not q.pinned:
-        return title, 0.0
-    meta = retriever.documents.get(p.doc_id, {}).get("metadata", {})
-    context = "\n".join([p.text, p.section, p.document, p.source.replace("-", " "), p.heading,
-                         *(f.text for f in p.footnotes), *(str(v) for v in meta.values())])
-    near = "\n".join(x.text for x in retriever.passages[max(0, row - 1) : row + 2] if x.doc_id == p.doc_id)
-    return title, 1.0 - len(missing_pinned(q, context, near)) / len(q.pinned)
+    return frozenset(tokenize(f"{p.heading}\n{p.section}")), pinned_share(q, retriever, row) if q.pinned else 0.0
 
 
 def _is_title(c: Candidate, text: str) -> bool:

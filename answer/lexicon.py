@@ -72,6 +72,7 @@ LEVEL = re.compile(r"\bcấp (tỉnh|huyện|xã|trung ương)\b")
 GENERIC_ACRONYMS = frozenset(
     "CCHC TTHC UBND HĐND QPPL CBCC CNTT BNV CBCCVC VBQPPL HCNN ĐVHC".split()
 )
+DOC_TYPE_START = re.compile(rf"^(?:{_DOC_TYPE})\b")
 GENERIC_NAMES = (
     "chính phủ", "bộ nội vụ", "quốc hội", "ủy ban", "uỷ ban", "nhà nước", "thủ tướng", "trung ương",
     "bộ trưởng", "chủ tịch", "nghị định", "quyết định", "việt nam", "hội đồng",

@@ -52,7 +52,8 @@ class Linear:
 
 CONFIDENCE_FEATURES = ("score", "share", "margin", "candidates", "pinned", "pinned_context", "pinned_here",
                        "dense", "sentence_fused", "cover", "cover_near", "cover_counted", "other_year", "other_level",
-                       "holds_kind", "fixed_place", "cover_passage", "cover_retrieved")
+                       "holds_kind", "fixed_place", "cover_passage", "cover_retrieved", "missing_rare",
+                       "missing_counted")
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def confidence_row(x: np.ndarray, scores: np.ndarray, best: int) -> np.ndarray:
         f[INDEX["other_year"]], f[INDEX["other_level"]], float(f[KIND_COLUMNS].max()) if KIND_COLUMNS else 0.0,
         max(f[INDEX["date:effect"]], f[INDEX["date:issue"]], f[INDEX["general:label"]], f[INDEX["figure:label"]],
             f[INDEX["date:label"]]),
-        f[INDEX["cover_passage"]], f[INDEX["cover_retrieved"]],
+        f[INDEX["cover_passage"]], f[INDEX["cover_retrieved"]], f[INDEX["missing_rare"]], f[INDEX["missing_counted"]],
     ], dtype=np.float64)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from answer.analysis import analyse
 from answer.candidates import K_PASSAGES, K_SENTENCES, Candidate, gather
+from answer.checks import admissible
 from answer.features import featurise
 from eval import datasets
 from eval.scoring import Question, load_questions
@@ -68,7 +69,7 @@ def build(
     retrieval = retriever.search(q.focus, k=K_PASSAGES, k_sentences=K_SENTENCES, doc_ids=docs)
     if not retrieval.hits:
         return None
-    units = gather(q, retrieval.hits, retriever)
+    units = [u for u in gather(q, retrieval.hits, retriever) if admissible(q, u, retriever)]
     anchors = [c for c in units if c.anchor]
     if not anchors:
         return None

@@ -108,19 +108,28 @@ def _train_groups(exs: list[Example]) -> list[tuple[np.ndarray, np.ndarray]]:
 
 @dataclass
 class OutOfFold:
-    """Scores each example got from a model that never saw its document."""
+    """Scores each example got from a model that never saw its document, and those models."""
 
     scores: list[np.ndarray]
+    fold: np.ndarray  # the fold each example was held out in
+    models: list[Linear]
+
+
+def _groups(exs: list[Example]) -> np.ndarray:
+    return np.array([f"{e.source}:{e.group}" for e in exs])
 
 
 def out_of_fold(exs: list[Example], l2: float) -> OutOfFold:
-    groups = np.array([f"{e.source}:{e.group}" for e in exs])
     scores: list[np.ndarray | None] = [None] * len(exs)
-    for train, test in GroupKFold(FOLDS).split(np.zeros(len(exs)), groups=groups):
+    fold = np.zeros(len(exs), dtype=int)
+    models = []
+    for k, (train, test) in enumerate(GroupKFold(FOLDS).split(np.zeros(len(exs)), groups=_groups(exs))):
         model = fit_conditional_logit(_train_groups([exs[i] for i in train]), l2)
+        models.append(model)
         for i in test:
             scores[i] = model.logit(exs[i].features.astype(np.float64))
-    return OutOfFold([s for s in scores if s is not None])
+            fold[i] = k
+    return OutOfFold([s for s in scores if s is not None], fold, models)
 
 
 def selection_accuracy(exs: list[Example], oof: OutOfFold, prefer_shorter: float) -> dict[str, float]:
@@ -149,24 +158,39 @@ def source_weights(exs: list[Example]) -> np.ndarray:
     return np.array([1.0 / counts[e.source] for e in exs])
 
 
-def confidence_out_of_fold(exs: list[Example], rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    groups = np.array([f"{e.source}:{e.group}" for e in exs])
+def confidence_out_of_fold(
+    exs: list[Example], rows: np.ndarray, labels: np.ndarray, fold: np.ndarray
+) -> tuple[np.ndarray, list[Linear]]:
+    """Out-of-fold confidence, in the same folds as the selector, and the fold models."""
     weights = source_weights(exs)
     out = np.zeros(len(exs))
-    for train, test in GroupKFold(FOLDS).split(rows, groups=groups):
+    models = []
+    for k in range(FOLDS):
+        train, test = fold != k, fold == k
         model = fit_logistic(rows[train], labels[train], weights[train])
+        models.append(model)
         out[test] = 1 / (1 + np.exp(-model.logit(rows[test])))
-    return out
+    return out, models
 
 
 def choose_threshold(exs: list[Example], confidence: np.ndarray) -> float:
-    """The highest threshold that refuses at most MAX_REFUSED of every source's answerable questions."""
-    limits = []
-    for source in sorted({e.source for e in exs}):
-        conf = np.array([c for e, c in zip(exs, confidence) if e.source == source and e.answerable])
-        if len(conf):
-            limits.append(float(np.quantile(conf, MAX_REFUSED, method="lower")))
-    return min(limits) if limits else 0.0
+    """The highest threshold that refuses at most MAX_REFUSED of the answerable questions, every
+    source weighing the same (the project's own questions as much as UIT's)."""
+    answerable = [(c, e.source) for e, c in zip(exs, confidence) if e.answerable]
+    if not answerable:
+        return 0.0
+    counts: dict[str, int] = defaultdict(int)
+    for _, source in answerable:
+        counts[source] += 1
+    refused = 0.0
+    total = float(len(counts))
+    threshold = 0.0
+    for c, source in sorted(answerable):
+        refused += 1.0 / counts[source] / total
+        if refused > MAX_REFUSED:
+            break
+        threshold = c
+    return float(threshold)
 
 
 def gather_examples(store: Path, cache: Path, with_alqac: bool) -> list[Example]:
@@ -183,7 +207,7 @@ def gather_examples(store: Path, cache: Path, with_alqac: bool) -> list[Example]
     return out
 
 
-def train(exs: list[Example]) -> tuple[Selector, dict]:
+def train(exs: list[Example]) -> tuple[Selector, dict, FoldModels]:
     report: dict = {"sources": {}, "grid": []}
     for source in sorted({e.source for e in exs}):
         sub = [e for e in exs if e.source == source]
@@ -208,18 +232,51 @@ def train(exs: list[Example]) -> tuple[Selector, dict]:
     assert best is not None
     _, l2, shorter, oof = best
     rows, labels = confidence_data(exs, oof, shorter)
-    conf_oof = confidence_out_of_fold(exs, rows, labels)
+    conf_oof, conf_models = confidence_out_of_fold(exs, rows, labels, oof.fold)
     threshold = choose_threshold(exs, conf_oof)
     report["chosen"] = {"l2": l2, "prefer_shorter": shorter, "threshold": threshold}
     report["out_of_fold"] = _oof_report(exs, oof, shorter, conf_oof, labels, threshold)
     model = fit_conditional_logit(_train_groups(exs), l2)
     confidence = fit_logistic(rows, labels, source_weights(exs))
-    meta = {"trained": time.strftime("%Y-%m-%d"), "examples": len(exs), "l2": l2,
+    meta = {"examples": len(exs), "l2": l2,
             "sources": sorted(report["sources"])}
     selector = Selector(model, confidence, threshold, shorter, meta)
     report["weights"] = _top_weights(model)
     report["confidence_weights"] = dict(zip(CONFIDENCE_FEATURES, np.round(confidence.coef, 3).tolist()))
-    return selector, report
+    folds = FoldModels(
+        {g: int(k) for g, k in zip(_groups(exs), oof.fold)},
+        [Selector(m, c, threshold, shorter, {**meta, "fold": k}) for k, (m, c) in enumerate(zip(oof.models, conf_models))],
+    )
+    return selector, report, folds
+
+
+@dataclass
+class FoldModels:
+    """The cross-validation models, so benchmarks answer each question with a model that never saw its
+    document (``bench-qa`` reads them from the bench cache)."""
+
+    fold: dict[str, int]  # "source:group" -> fold
+    selectors: list[Selector]
+
+    def to_json(self) -> dict:
+        return {"fold": self.fold, "selectors": [s.to_json() for s in self.selectors]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> FoldModels:
+        return cls(dict(data["fold"]), [Selector.from_json(s) for s in data["selectors"]])
+
+    def for_group(self, source: str, group: str) -> Selector | None:
+        k = self.fold.get(f"{source}:{group}")
+        return None if k is None else self.selectors[k]
+
+
+FOLDS_FILE = "selector-folds.json"
+
+
+def load_folds(cache: Path) -> FoldModels | None:
+    """The fold models ``make train`` left in ``cache``, if any."""
+    path = cache / FOLDS_FILE
+    return FoldModels.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
 
 
 def _oof_report(exs: list[Example], oof: OutOfFold, shorter: float, conf: np.ndarray, labels: np.ndarray,
@@ -294,13 +351,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", help="corpus index (default: $REFORMQA_STORE or storage/)")
     p.add_argument("--out", type=Path, default=MODEL_PATH, help=f"model file (default {MODEL_PATH})")
     p.add_argument("--report", type=Path, default=REPORT, help=f"training report (default {REPORT})")
-    p.add_argument("--no-alqac", action="store_true", help="leave ALQAC out (its sentences take long to embed)")
+    p.add_argument("--alqac", action="store_true",
+                   help="add ALQAC's essay and multiple-choice questions (embeds its 2,131 articles and 13,591 "
+                        "sentences once: over half an hour on two cores)")
     args = p.parse_args(argv)
     configure_logging()
     t0 = time.perf_counter()
     store = store_dir(args.store)
-    exs = gather_examples(store, datasets.cache_dir(store), not args.no_alqac)
-    selector, report = train(exs)
+    exs = gather_examples(store, datasets.cache_dir(store), args.alqac)
+    selector, report, folds = train(exs)
+    cache = datasets.cache_dir(store)
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / FOLDS_FILE).write_text(json.dumps(folds.to_json()), encoding="utf-8")
     args.out.write_text(json.dumps(selector.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     write_report(report, args.report, time.perf_counter() - t0)
     log.info("wrote %s and %s", args.out, args.report)

