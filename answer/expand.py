@@ -47,11 +47,29 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         items = [u for u in around if u.shape == Shape.ITEM]
         if items and rules.on("item-lead"):
             return items[0]
-    if listing and q.kind == AnswerKind.LIST and anchor.hit.passage.article and text.startswith("Điều"):
-        clauses = [u for u in around if u.shape == Shape.CLAUSES]
-        if clauses:
-            return clauses[0]
+    if rules.on("heading") and _is_heading(anchor, text):
+        if q.kind == AnswerKind.LIST:
+            same = [u for u in units if u.shape in (Shape.LIST, Shape.CLAUSES) and _same_part(u, anchor)]
+            lists = [u for u in same if u.shape == Shape.LIST]
+            if lists or same:
+                return max(lists, key=cover) if lists else same[0]
+        if pairs:
+            return max(pairs, key=cover)
     best = max(pairs, key=cover, default=None)
     if rules.on("complete") and best is not None and cover(best) - cover(anchor) >= COMPLETION_GAIN:
         return best
     return anchor
+
+
+def _is_heading(anchor: Candidate, text: str) -> bool:
+    """The anchor is its article's or section's title, or the bare "Điều 36." before it."""
+    p = anchor.hit.passage
+    title = p.section.split(" > ")[-1].strip()
+    if lx.ARTICLE_LABEL.fullmatch(text):
+        return True
+    return len(text) >= 8 and (title.endswith(text) or (p.heading or "").strip().endswith(text))
+
+
+def _same_part(unit: Candidate, anchor: Candidate) -> bool:
+    a, b = unit.hit.passage, anchor.hit.passage
+    return a.doc_id == b.doc_id and (a.article or a.section) == (b.article or b.section)

@@ -68,6 +68,7 @@ ASPECT = re.compile(r"\bvề (?P<aspect>[\wà-ỹđ ]{2,40}?) (?:như thế nào
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b(?!/[^\W\d_])")
 DOC_NUMBER = re.compile(r"\d+(?:/\d{4})?[/-][a-zđ][\wđ&.]*(?:[-/][\wđ&.]+)*")
 ARTICLE = re.compile(r"\bđiều\s+(\d+[a-zđ]?)\b")
+ARTICLE_LABEL = re.compile(r"Điều\s+\d+[a-zđ]?\.?")  # an article's bare label, as written
 LEVEL = re.compile(r"\bcấp (tỉnh|huyện|xã|trung ương)\b")
 GENERIC_ACRONYMS = frozenset(
     "CCHC TTHC UBND HĐND QPPL CBCC CNTT BNV CBCCVC VBQPPL HCNN ĐVHC".split()

@@ -18,6 +18,8 @@ RULES: dict[str, str] = {
     "recipients": "a decision's 'Nơi nhận' (recipients) block is never quoted",
     "list": "a lead-in brings its items; a list question answered by an item brings the whole list",
     "item-lead": "an item is quoted with the lead-in that announces it",
+    "heading": "an article's or section's title never stands alone: a list question takes the article's list "
+               "(or its clauses), any other the title with the sentence that follows",
     "next-holds": "a sentence without what the question's kind needs (a date, a figure, a number) takes the next "
                   "sentence that has it",
     "complete": "a question the sentence answers only in part takes the next sentence when it adds enough",

@@ -55,7 +55,7 @@ def find_scope(question: str, documents: dict[str, dict[str, Any]]) -> Scope:
             if dtype == "luật" and len(name) > 5 and name in normalise(doc.get("title", "")):
                 chosen.add(doc_id)
                 end = m.end()
-                tail = re.match(r"\s+(?:số\s+[\w/]+|năm\s+\d{4})", key[end:])
+                tail = re.match(r"\s+(?:số\s+[\w/]+|(?:năm\s+)?(?:19|20)\d{2}\b)", key[end:])
                 spans.append((m.start(), end + (tail.end() if tail else 0)))
     if not chosen:
         return Scope(frozenset(), question)

@@ -21,12 +21,17 @@ _LIST_START = re.compile(r"^(\s*)(\d+)([.)])", re.MULTILINE)
 _BULLET_START = re.compile(r"^(\s*)([-+>])", re.MULTILINE)
 
 
-def md_escape(text: str) -> str:
-    """Text shown literally by the chat's Markdown renderer."""
+def md_escape(text: str, line_start: bool = True) -> str:
+    """Text shown literally by the chat's Markdown renderer. ``line_start`` says whether the
+    text begins a line (a piece cut from the middle of one is not a list item: "12.345")."""
     text = html.escape(text, quote=False)
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _LIST_START.sub(r"\1\2\\\3", text)
-    return _BULLET_START.sub(r"\1\\\2", text)
+
+    def at_line(sub: re.Pattern[str], repl: str, s: str) -> str:
+        return sub.sub(lambda m: m.group(0) if m.start() == 0 and not line_start and "\n" not in m.group(1) else m.expand(repl), s)
+
+    text = at_line(_LIST_START, r"\1\2\\\3", text)
+    return at_line(_BULLET_START, r"\1\\\2", text)
 
 
 def render_answer(
@@ -53,10 +58,14 @@ def _with_bold(text: str, start: int, end: int, highlights: list[tuple[int, int]
     for a, b in sorted(tuple(h) for h in highlights):
         if a < pos or b > end or not text[a:b].strip():
             continue
-        out += [md_escape(text[pos:a]), f"**{md_escape(text[a:b])}**"]
+        out += [_piece(text, pos, a), f"**{_piece(text, a, b)}**"]
         pos = b
-    out.append(md_escape(text[pos:end]))
+    out.append(_piece(text, pos, end))
     return "".join(out)
+
+
+def _piece(text: str, start: int, end: int) -> str:
+    return md_escape(text[start:end], line_start=start == 0 or text[start - 1] == "\n")
 
 
 def citation_record(c: Any) -> dict[str, Any]:

@@ -152,6 +152,11 @@ def test_rendering_escapes_and_links_markers() -> None:
     assert "<b>" not in md and "&lt;b&gt;" in md and "\\*x\\*" in md
     assert "(#cite-3-2)" not in md  # a marker with no source stays plain text
 
+    text = "Năm 2024 đã số hóa 12.345 hồ sơ [1]\n1. Điều một [1]"
+    md = render_answer(text, turn=1, known={1}, highlights=[(19, 25)])
+    assert "**12.345** hồ sơ" in md  # a bold figure mid-line is not a list item
+    assert "\n1\\. Điều một" in md  # a real line start is
+
     passage = "Câu đầu. Câu <script>được</script> trích¹. Câu sau."
     quote = "Câu <script>được</script> trích¹."
     start = passage.index(quote)
