@@ -13,7 +13,7 @@ import numpy as np
 
 from index import store as index_store
 from index.embeddings import embed_query, load_embedder
-from index.fusion import weighted_rrf
+from index.fusion import top_k, weighted_rrf
 from index.lexical import BM25, normalise, tokenize
 from index.scope import Scope, find_scope
 from ingest.models import Passage
@@ -51,13 +51,21 @@ class Retriever:
         self.data = data
         self.passages = data.passages
         self.vectors = data.vectors
-        self.bm25 = BM25([tokenize(p.search_text) for p in data.passages])
+        self.bm25: BM25 = data.lexical_index()
+        self.dense = data.dense_index()
         self.documents = data.documents
         self._embedder = None
         self._position = {p.id: i for i, p in enumerate(self.passages)}
         self._by_document: dict[str, list[Passage]] = {}
-        for p in self.passages:
+        rows: dict[str, list[int]] = {}
+        refs: dict[str, list[int]] = {}
+        for i, p in enumerate(self.passages):
             self._by_document.setdefault(p.doc_id, []).append(p)
+            rows.setdefault(p.doc_id, []).append(i)
+            for number in {normalise(r.number) for r in p.references}:
+                refs.setdefault(number, []).append(i)
+        self._rows = {d: np.array(r, dtype=np.int64) for d, r in rows.items()}
+        self._ref_rows = {n: np.array(r, dtype=np.int64) for n, r in refs.items()}
 
     def position(self, passage_id: str) -> int | None:
         """Index of a passage in document order."""
@@ -82,6 +90,14 @@ class Retriever:
         """Documents the question names, and the question without the naming words."""
         return find_scope(question, self.documents)
 
+    def documents_of_type(self, doc_types: set[str]) -> set[str]:
+        """Ids of the documents whose type (``Nghị định``, ``Luật``, …) is one of ``doc_types``."""
+        wanted = {normalise(t) for t in doc_types}
+        return {
+            doc_id for doc_id, doc in self.documents.items()
+            if normalise(str(doc.get("metadata", {}).get("type", ""))) in wanted
+        }
+
     def resolve_documents(self, names: list[str] | None) -> set[str] | None:
         """Map user-given names (id, file, number, words of the title) to document ids."""
         if not names:
@@ -103,48 +119,81 @@ class Retriever:
         mode: Mode = Mode.HYBRID,
         dense_weight: float = DENSE_WEIGHT,
         lexical_weight: float = LEXICAL_WEIGHT,
+        doc_types: set[str] | None = None,
     ) -> list[ScoredPassage]:
-        """Top-``k`` passages for ``question``, optionally only from the documents ``doc_ids``.
+        """Top-``k`` passages for ``question``, optionally only from the documents ``doc_ids``
+        and of the types ``doc_types`` (``{"Nghị định"}``).
 
         Names a user gives (``--doc``) become ids through :meth:`resolve_documents`.
         """
-        n = len(self.passages)
-        if n == 0 or not question.strip():
+        if not self.passages or not question.strip():
             return []
+        return self._search(question, k, doc_ids, Mode(mode), (dense_weight, lexical_weight), doc_types)
+
+    def _search(
+        self, question: str, k: int, doc_ids: set[str] | None, mode: Mode, weights: tuple[float, float],
+        doc_types: set[str] | None,
+    ) -> list[ScoredPassage]:
+        if doc_types is not None:
+            typed = self.documents_of_type(doc_types)
+            doc_ids = typed if doc_ids is None else set(doc_ids) & typed
+        n = len(self.passages)
+        rows = None if doc_ids is None else self._document_rows(doc_ids)
+        query = None
         dense = np.zeros(n, dtype=np.float32)
         if mode != Mode.LEXICAL and self.vectors.size:
-            dense = self.vectors @ embed_query(self.embedder, question)
+            query = embed_query(self.embedder, question)
+            dense = self._dense_scores(query, rows)
         lexical = self.bm25.scores(tokenize(question)) if mode != Mode.DENSE else np.zeros(n, np.float32)
         if mode == Mode.DENSE:
             fused = dense.astype(np.float64)
         elif mode == Mode.LEXICAL:
             fused = lexical.astype(np.float64)
         else:
-            fused = weighted_rrf([dense, lexical], [dense_weight, lexical_weight])
+            fused = weighted_rrf([dense, lexical], list(weights))
             if doc_ids is None:  # within chosen documents, citing a number is no sign of relevance
-                fused += _exact_reference_bonus(question, self.passages)
-        if doc_ids is not None:
-            mask = np.array([p.doc_id in doc_ids for p in self.passages])
+                fused += self._exact_reference_bonus(question)
+        if rows is not None:
+            mask = np.zeros(n, dtype=bool)
+            mask[rows] = True
             fused = np.where(mask, fused, -np.inf)
-        order = np.argsort(-fused, kind="stable")[:k]
-        return [
-            ScoredPassage(self.passages[i], float(fused[i]), float(dense[i]), float(lexical[i]))
-            for i in order
-            if np.isfinite(fused[i])
-        ]
+        hits = []
+        for i in top_k(fused, k):
+            if not np.isfinite(fused[i]):
+                continue
+            similarity = float(dense[i])
+            if query is not None and not np.isfinite(similarity):  # outside the ANN's candidates
+                similarity = float(self.dense.scores(query, np.array([i]))[0])
+            hits.append(ScoredPassage(self.passages[i], float(fused[i]), similarity, float(lexical[i])))
+        return hits
+
+    def _document_rows(self, doc_ids: set[str]) -> np.ndarray:
+        chosen = [self._rows[d] for d in doc_ids if d in self._rows]
+        return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
+
+    def _dense_scores(self, query: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+        """Exact similarities; with an approximate index, only for its candidates (or ``rows``)."""
+        if not self.dense.approximate:
+            return self.dense.scores(query)
+        out = np.full(len(self.passages), -np.inf, dtype=np.float32)
+        chosen = rows if rows is not None else self.dense.candidates(query)
+        out[chosen] = self.dense.scores(query, chosen)
+        return out
+
+    def _exact_reference_bonus(self, question: str) -> np.ndarray:
+        """A small boost for passages that hold, in text or footnotes, a document number asked for."""
+        bonus = np.zeros(len(self.passages), dtype=np.float64)
+        for number in asked_numbers(question):
+            rows = self._ref_rows.get(number)
+            if rows is not None:
+                bonus[rows] = REFERENCE_BONUS
+        return bonus
 
 
+REFERENCE_BONUS = 0.02
 _REF = re.compile(r"\d+(?:/\d{4})?[/-][A-ZĐa-zđ][\wĐđ&.]*(?:[-/][\wĐđ&.]+)*")
 
 
-def _exact_reference_bonus(question: str, passages: list[Passage]) -> np.ndarray:
-    """A small boost for passages that hold, in text or footnotes, a document number asked for."""
-    numbers = {normalise(m.group()).rstrip(".,;:") for m in _REF.finditer(question)}
-    bonus = np.zeros(len(passages), dtype=np.float64)
-    if not numbers:
-        return bonus
-    for i, p in enumerate(passages):
-        held = {normalise(r.number) for r in p.references}
-        if numbers & held:
-            bonus[i] = 0.02
-    return bonus
+def asked_numbers(question: str) -> set[str]:
+    """Document numbers (``1118/qđ-ubnd``) written in ``question``, normalised."""
+    return {normalise(m.group()).rstrip(".,;:") for m in _REF.finditer(question)}
