@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from index import store as index_store
-from index.embeddings import embed_passages, load_embedder, model_spec
+from index.embeddings import embed_in_batches, load_embedder, model_spec
 from index.store import FileEntry, IndexData
 from ingest.models import Document, Passage
 from ingest.pipeline import PARSER_VERSION, parse_file
@@ -157,20 +157,27 @@ def _assemble(
             rows.append(old.vectors[np.array(mask)])
         documents.update({k: v for k, v in old.documents.items() if k in kept_ids - new_ids})
 
-    # a passage whose embedded text did not change keeps its vector (re-parse, small edits)
+    # a passage whose embedded text is already known keeps its vector: unchanged passages
+    # (re-parse, small edits) and identical text in other documents are embedded once
     known: dict[str, np.ndarray] = {}
     if old is not None:
         known = {embed_text(p): v for p, v in zip(old.passages, old.vectors)}
-    embedder = None
+    wanted = [embed_text(p) for _, _, doc in new_docs for p in doc.passages]
+    todo = [t for t in dict.fromkeys(wanted) if t not in known]
+    log.info("%d passages to index: %d embedded before or repeated, %d to embed",
+             len(wanted), len(wanted) - len(todo), len(todo))
+    if todo:
+        embedder = load_embedder(spec)
+
+        def batch_done(done: int, total: int) -> None:
+            if progress:
+                progress("embedding passages", done, total)
+
+        batch_done(0, len(todo))
+        known.update(zip(todo, embed_in_batches(embedder, todo, on_batch=batch_done)))
     files = dict(keep)
-    for n, (path, digest, doc) in enumerate(new_docs, 1):
-        if progress:
-            progress(f"embedding {path.name}", n, len(new_docs))
+    for path, digest, doc in new_docs:
         texts = [embed_text(p) for p in doc.passages]
-        todo = [t for t in dict.fromkeys(texts) if t not in known]
-        if todo:
-            embedder = embedder or load_embedder(spec)
-            known.update(zip(todo, embed_passages(embedder, todo)))
         if texts:
             rows.append(np.vstack([known[t] for t in texts]).astype(np.float32))
         passages += doc.passages

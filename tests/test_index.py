@@ -117,8 +117,8 @@ def test_a_new_parser_version_reparses_and_reuses_vectors(tmp_path: Path, small_
     import index.builder as builder
 
     calls: list[int] = []
-    real = builder.embed_passages
-    monkeypatch.setattr(builder, "embed_passages", lambda m, texts: calls.append(len(texts)) or real(m, texts))
+    real = builder.embed_in_batches
+    monkeypatch.setattr(builder, "embed_in_batches", lambda m, texts, **kw: calls.append(len(texts)) or real(m, texts, **kw))
     again = ingest([small_corpus], store)
     assert len(again.updated) == 2 and not again.unchanged
     assert calls == []  # same passages: vectors reused, nothing re-embedded
