@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index import qdrant
 from index import store as index_store
 from index.embeddings import embed_in_batches, load_embedder, model_spec
 from index.store import FileEntry, IndexData
@@ -130,11 +131,13 @@ def ingest(
 
     if not report.changed and old is not None and not reparse:
         report.passages = len(old.passages)
+        qdrant.publish(store, old)  # when configured, Qdrant catches up with the live build
         return report
 
     data = _assemble(old, keep, new_docs, spec, progress)
     report.passages = len(data.passages)
     index_store.save(store, data)
+    qdrant.publish(store, data)
     return report
 
 

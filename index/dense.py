@@ -36,8 +36,8 @@ def choose_kind(n: int) -> str:
 
 
 def ivf_lists(n: int) -> int:
-    """IVF cells: about 4·√n, at least 16."""
-    return max(16, int(4 * np.sqrt(max(n, 1))))
+    """IVF cells: about 4·√n, at least 16 (never more than vectors)."""
+    return max(1, min(n, max(16, int(4 * np.sqrt(max(n, 1))))))
 
 
 def build_ann(vectors: np.ndarray, kind: str) -> faiss.Index:

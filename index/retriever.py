@@ -1,4 +1,9 @@
-"""``retrieve(question, k)``: hybrid dense + BM25 search over the persisted index."""
+"""``retrieve(question, k)``: hybrid dense + BM25 search over the persisted index.
+
+The index lives in this process (FAISS + ``bm25s``) unless ``REFORMQA_QDRANT_URL`` names a
+Qdrant server or folder: then :meth:`Retriever.load` returns the Qdrant-backed retriever
+(:mod:`index.qdrant`), which answers the same calls.
+"""
 
 from __future__ import annotations
 
@@ -78,6 +83,12 @@ class Retriever:
 
     @classmethod
     def load(cls, store: Path) -> Retriever:
+        """The index in ``store``, or in Qdrant when ``REFORMQA_QDRANT_URL`` is set."""
+        from index import qdrant
+
+        config = qdrant.config_from_env()
+        if config is not None:
+            return qdrant.QdrantRetriever.connect(config)
         return cls(index_store.load(store))
 
     @property

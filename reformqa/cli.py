@@ -72,10 +72,14 @@ def _user_errors():
     from answer.engine import EmptyQuestionError
     from eval.scoring import QuestionFileError
     from index.embeddings import EmbeddingConfigError
+    from index.qdrant import QdrantUnavailableError
     from index.store import IndexMissingError
     from ingest.source import IngestError
 
-    return (EmptyQuestionError, QuestionFileError, EmbeddingConfigError, IndexMissingError, IngestError)
+    return (
+        EmptyQuestionError, QuestionFileError, EmbeddingConfigError, IndexMissingError, IngestError,
+        QdrantUnavailableError,
+    )
 
 
 def _wrap(fn):
