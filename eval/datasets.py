@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 ALQAC_LAWS = Path("alqac2023/law.json")
 ALQAC_TRAIN = Path("alqac2023/train.json")
 UIT_TRAIN = Path("uit-regulation-qa/train_reg.json")
+UIT_WIKI = Path("uit-regulation-qa/train_wiki.json")
 CACHE_DIR = "bench-cache"
 EMBED_CHUNK = 64
 
@@ -147,15 +148,15 @@ class UitQuestion:
     context_id: str
 
 
-def _uit_articles(root: Path | None) -> list[dict[str, Any]]:
-    return _read_json((root or bench_dir()) / UIT_TRAIN)["data"]
+def _uit_articles(root: Path | None, name: Path = UIT_TRAIN) -> list[dict[str, Any]]:
+    return _read_json((root or bench_dir()) / name)["data"]
 
 
-def uit_passages(root: Path | None = None) -> list[Passage]:
-    """One passage per unique context of ``train_reg.json``; doc_id is the article title."""
+def uit_passages(root: Path | None = None, name: Path = UIT_TRAIN) -> list[Passage]:
+    """One passage per unique context of ``train_reg.json`` (or ``name``); doc_id is the article title."""
     passages: list[Passage] = []
     seen: dict[str, str] = {}
-    for article in _uit_articles(root):
+    for article in _uit_articles(root, name):
         title = article["title"]
         for n, para in enumerate(article["paragraphs"]):
             context = para["context"]
@@ -165,7 +166,7 @@ def uit_passages(root: Path | None = None) -> list[Passage]:
             seen[context] = pid
             passages.append(
                 Passage(
-                    id=pid, doc_id=title, document=title, source=str(UIT_TRAIN), section=title,
+                    id=pid, doc_id=title, document=title, source=str(name), section=title,
                     article=None, text=context, span=(0, len(context)),
                 )
             )
@@ -189,7 +190,7 @@ def uit_questions(root: Path | None = None) -> list[UitQuestion]:
 # --- in-memory indexes ------------------------------------------------------------------
 
 
-def _documents(passages: list[Passage]) -> dict[str, dict[str, Any]]:
+def documents_of(passages: list[Passage]) -> dict[str, dict[str, Any]]:
     """Per-document records shaped like the ones ``reformqa ingest`` writes."""
     docs: dict[str, dict[str, Any]] = {}
     for p in passages:
@@ -274,7 +275,7 @@ def build_retriever(
     """An in-memory :class:`Retriever` over ``passages`` (vectors cached under ``cache``)."""
     spec = model or model_spec()
     vectors, stats = passage_vectors(passages, cache, name, spec)
-    data = IndexData(model=spec, passages=passages, vectors=vectors, documents=_documents(passages), files={})
+    data = IndexData(model=spec, passages=passages, vectors=vectors, documents=documents_of(passages), files={})
     return Retriever(data), stats
 
 
