@@ -56,9 +56,9 @@ log = logging.getLogger("eval.bench_scale")
 SIZES = (1_000, 10_000, 100_000)
 PLOT = RESULTS.parent / "bench-scale.png"
 ASK_QUESTIONS = 60
-QDRANT_MAX = 10_000
-BATCH_SIZES = (1, 8, 32, 64)
-EMBED_SAMPLE = 64
+QDRANT_MAX = 1_000
+BATCH_SIZES = (1, 4, 16, 32)
+EMBED_SAMPLE = 32
 SEED = 11
 
 
@@ -75,9 +75,18 @@ def engine_retrieve(retriever: Retriever, question: str, k: int = 5) -> list[Sco
 
 def latencies(fn: Callable[[str], Any], questions: Sequence[str]) -> dict[str, float]:
     """p50/p95 in ms of ``fn`` over ``questions`` (each once, after a warm-up call)."""
-    fn(questions[0])
-    times = [timed_ms(lambda q=q: fn(q)) for q in questions]
-    return {"p50": percentile(times, 50), "p95": percentile(times, 95)}
+    return interleaved({"fn": fn}, questions)["fn"]
+
+
+def interleaved(fns: dict[str, Callable[[str], Any]], questions: Sequence[str]) -> dict[str, dict[str, float]]:
+    """p50/p95 in ms of each of ``fns``, question by question in turn (bursts of load hit all alike)."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():
+        fn(questions[0])
+    for q in questions:
+        for name, fn in fns.items():
+            times[name].append(timed_ms(lambda fn=fn, q=q: fn(q)))
+    return {name: {"p50": percentile(t, 50), "p95": percentile(t, 95)} for name, t in times.items()}
 
 
 def quality(retriever: Retriever, sets: dict[str, Sequence[Case]], modes: Sequence[Mode]) -> dict[str, Any]:
@@ -132,9 +141,8 @@ def serve_size(store: Path, sets: dict[str, list[Case]], ask_n: int, compare: bo
     out: dict[str, Any] = {"load_s": time.perf_counter() - t0, "load_rss_mb": peak_rss_mb(),
                            "vector_kind": retriever.dense.kind}
     texts = [c.question for cases in sets.values() for c in cases]
-    embed_floor = latencies(lambda q: _embed(retriever, q), texts)
-    out["embed_query"] = embed_floor
-    out["retrieve"] = latencies(lambda q: engine_retrieve(retriever, q), texts)
+    out.update(interleaved({"embed_query": lambda q: _embed(retriever, q),
+                            "retrieve": lambda q: engine_retrieve(retriever, q)}, texts))
     engine = Engine(retriever)
     asked = _spread_questions(sets, ask_n)
     out["ask"] = latencies(lambda q: _ask(engine, q), asked) if asked else {"p50": 0.0, "p95": 0.0}

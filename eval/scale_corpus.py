@@ -7,12 +7,12 @@ fills up with other ALQAC articles. A larger size keeps the whole pool and adds 
 passages until the size is reached.
 
 A derived passage is the real pool repeated with light perturbation: runs of one or two
-sentences from two or three real passages of different documents of one family (corpus,
-ALQAC or UIT), with every number changed, in a derived document ("Tài liệu tổng hợp …").
-Its vector is the length-weighted mean of its sources' vectors plus a little noise,
-normalised: no re-embedding. Sentences of ALQAC gold articles and sentences holding a fact
-or reference of the own question set are never reused, so a derived passage can distract
-but never answer a benchmark question.
+sentences from two or three passages of one real document (another mix of a law's articles,
+of a report's sections), with every number changed, in a derived document ("Tài liệu tổng
+hợp …") modelled on that document. Its vector is mixed from its sources' vectors (see
+:func:`mix_vectors`): no re-embedding. Sentences of ALQAC gold articles and sentences holding
+a fact or reference of the own question set are never reused, so a derived passage can
+distract but never answer a benchmark question.
 """
 
 from __future__ import annotations
@@ -87,9 +87,12 @@ def make_corpus(pool: Pool, size: int, seed: int = 11) -> ScaleCorpus:
 
 
 def _subset(pool: Pool, size: int, rng: random.Random) -> list[int]:
+    if size >= len(pool.passages):
+        return list(range(len(pool.passages)))
     fixed = [i for i, (p, f) in enumerate(zip(pool.passages, pool.families))
              if f == "corpus" or p.id in pool.keep or (f == "uit" and p.source.endswith("train_reg.json"))]
-    others = [i for i, f in enumerate(pool.families) if f == "alqac" and i not in set(fixed)]
+    chosen = set(fixed)
+    others = [i for i, f in enumerate(pool.families) if f == "alqac" and i not in chosen]
     fill = rng.sample(others, max(0, min(len(others), size - len(fixed))))
     return sorted(fixed + fill)
 
@@ -104,16 +107,20 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if 20 <= len(s.strip()) <= 600]
 
 
-def _sources(pool: Pool) -> dict[str, list[tuple[int, list[str]]]]:
-    """Per family, the real passages that may be copied from, with their usable sentences."""
-    out: dict[str, list[tuple[int, list[str]]]] = {f: [] for f in FAMILIES}
+def _sources(pool: Pool) -> dict[str, dict[str, list[tuple[int, list[str]]]]]:
+    """Per family and document, the real passages that may be copied from, with their usable sentences."""
+    out: dict[str, dict[str, list[tuple[int, list[str]]]]] = {f: {} for f in FAMILIES}
     for i, (p, family) in enumerate(zip(pool.passages, pool.families)):
         if p.id in pool.keep:
             continue
-        usable = [s for s in sentences(p.plain) if not any(n in match_key(s) for n in pool.needles)]
+        usable = []
+        for s in sentences(p.plain):
+            key = match_key(s)
+            if not any(n in key for n in pool.needles):
+                usable.append(s)
         if usable:
-            out[family].append((i, usable))
-    return {f: rows for f, rows in out.items() if rows}
+            out[family].setdefault(p.doc_id, []).append((i, usable))
+    return {f: docs for f, docs in out.items() if docs}
 
 
 def perturb_numbers(text: str, rng: random.Random) -> str:
@@ -132,26 +139,28 @@ def _derive(
 ) -> tuple[list[Passage], np.ndarray, dict[str, dict[str, Any]]]:
     sources = _sources(pool)
     families = list(sources)
-    shares = [len(sources[f]) for f in families]
+    shares = [sum(len(rows) for rows in sources[f].values()) for f in families]
     passages: list[Passage] = []
     picks = np.full((count, 3), -1, dtype=np.int64)
     weights = np.zeros((count, 3), dtype=np.float32)
     documents: dict[str, dict[str, Any]] = {}
     doc_no: dict[str, int] = dict.fromkeys(families, 0)
-    family = families[0]
+    family, origin = families[0], []
     for n in range(count):
-        if n % DOC_SIZE == 0:
+        if n % DOC_SIZE == 0:  # a new derived document, modelled on one real document
             family = rng.choices(families, shares)[0]
+            docs = list(sources[family].values())
+            origin = rng.choices(docs, [len(d) for d in docs])[0]
             doc_no[family] += 1
         doc_id = f"tong-hop-{family}-{doc_no[family]:05d}"
         parts: list[str] = []
-        seen_docs: set[str] = set()
+        used: set[int] = set()
         for slot in range(rng.choice((2, 3))):
-            for _ in range(5):  # a source from a document not used yet in this passage
-                row, usable = rng.choice(sources[family])
-                if pool.passages[row].doc_id not in seen_docs:
-                    break
-            seen_docs.add(pool.passages[row].doc_id)
+            choices = [c for c in origin if c[0] not in used] or [
+                c for rows in sources[family].values() for c in rows if c[0] not in used
+            ]
+            row, usable = rng.choice(choices)
+            used.add(row)
             start = rng.randrange(len(usable))
             run = " ".join(usable[start : start + rng.choice((1, 2))])
             parts.append(run)
@@ -170,18 +179,40 @@ def _derive(
             id=f"{doc_id}#{seq:04d}", doc_id=doc_id, document=documents[doc_id]["title"], source=f"{doc_id}.md",
             section=article or "Tổng hợp", article=article, text=text, span=(0, len(text)),
         ))
-    return passages, _mix(pool.vectors, picks, weights, noise_rng), documents
+    doc_index = {d: n for n, d in enumerate(dict.fromkeys(p.doc_id for p in pool.passages))}
+    groups = np.array([doc_index[p.doc_id] for p in pool.passages], dtype=np.int64)
+    return passages, mix_vectors(pool.vectors, groups, picks, weights, noise_rng), documents
 
 
-def _mix(vectors: np.ndarray, picks: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Length-weighted mean of the source vectors, plus noise, L2-normalised (in chunks)."""
+def mix_vectors(
+    vectors: np.ndarray, groups: np.ndarray, picks: np.ndarray, weights: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Vectors for mixed passages: the weighted mean of their sources' vectors, plus noise, unit length.
+
+    A plain renormalised mean leans towards what its sources share (the corpus centroid, the
+    centroid of their document), so it would resemble every question on the topic more than any
+    real passage does. Its components along those two directions are therefore set to the
+    weighted means of its sources' own components; ``groups`` gives each real row's document.
+    """
+    unit = lambda x: x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)  # noqa: E731
+    corpus_dir = unit(vectors.mean(axis=0))
+    doc_dirs = np.zeros((int(groups.max()) + 1, vectors.shape[1]), dtype=np.float32)
+    np.add.at(doc_dirs, groups, vectors)
+    doc_dirs = unit(doc_dirs - (doc_dirs @ corpus_dir)[:, None] * corpus_dir)
     out = np.empty((len(picks), vectors.shape[1]), dtype=np.float32)
     for start in range(0, len(picks), 8192):
-        p, w = picks[start:start + 8192], weights[start:start + 8192]
-        mixed = (vectors[np.maximum(p, 0)] * (w * (p >= 0))[..., None]).sum(axis=1)
-        mixed /= np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)
+        p = picks[start:start + 8192]
+        w = weights[start:start + 8192] * (p >= 0)
+        w = w / w.sum(axis=1, keepdims=True)
+        src = vectors[np.maximum(p, 0)]  # (m, 3, dim)
+        doc_dir = doc_dirs[groups[p[:, 0]]]
+        mixed = (src * w[..., None]).sum(axis=1)
+        t_corpus = ((src @ corpus_dir) * w).sum(axis=1, keepdims=True)
+        t_doc = ((src * doc_dir[:, None, :]).sum(-1) * w).sum(axis=1, keepdims=True)
+        rest = unit(mixed - (mixed @ corpus_dir)[:, None] * corpus_dir - (mixed * doc_dir).sum(-1, keepdims=True) * doc_dir)
+        mixed = t_corpus * corpus_dir + t_doc * doc_dir + np.sqrt(np.maximum(1 - t_corpus**2 - t_doc**2, 0)) * rest
         mixed += rng.normal(0, NOISE, mixed.shape).astype(np.float32)
-        out[start:start + len(p)] = mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
+        out[start:start + len(p)] = unit(mixed)
     return out
 
 

@@ -23,10 +23,10 @@ ANN_THRESHOLD = 50_000
 ANN_KIND = "hnsw"
 KINDS = ("flat", "hnsw", "ivf")
 CANDIDATES = 200
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 64
-HNSW_EF_SEARCH = 128
-IVF_NPROBE = 24
+HNSW_M = 48
+HNSW_EF_CONSTRUCTION = 100
+HNSW_EF_SEARCH = 384
+IVF_NPROBE = 64
 ANN_FILE = "ann.faiss"
 
 
@@ -36,8 +36,8 @@ def choose_kind(n: int) -> str:
 
 
 def ivf_lists(n: int) -> int:
-    """IVF cells: about 4·√n, at least 16 (never more than vectors)."""
-    return max(1, min(n, max(16, int(4 * np.sqrt(max(n, 1))))))
+    """IVF cells: about 4·√n, with at least 39 training vectors each (FAISS's minimum)."""
+    return max(1, min(int(4 * np.sqrt(max(n, 1))), n // 39))
 
 
 def build_ann(vectors: np.ndarray, kind: str) -> faiss.Index:

@@ -19,6 +19,7 @@ import numpy as np
 from ingest.vietnamese import fold_tone_placement, nfc, strip_superscripts
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 _DOC_NUMBER = re.compile(r"\d+(?:/\d{4})?[/-][a-zđ][\wđ&.]*(?:[-/][\wđ&.]+)*")
 _STRUCTURE = re.compile(r"\b(điều|khoản|chương|mục|điểm|phần)\s+(\d+[a-zđ]?|[ivxlc]+)\b")
