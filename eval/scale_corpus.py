@@ -7,8 +7,8 @@ fills up with other ALQAC articles. A larger size keeps the whole pool and adds 
 passages until the size is reached.
 
 A derived passage is the real pool repeated with light perturbation: runs of one or two
-sentences from two or three passages of one real document (another mix of a law's articles,
-of a report's sections), with every number changed, in a derived document ("Tài liệu tổng
+sentences from two to six passages of one real document (another mix of a law's articles,
+of a report's sections), about as long as a passage of that document, with every number changed, in a derived document ("Tài liệu tổng
 hợp …") modelled on that document. Its vector is mixed from its sources' vectors (see
 :func:`mix_vectors`): no re-embedding. Sentences of ALQAC gold articles and sentences holding
 a fact or reference of the own question set are never reused, so a derived passage can
@@ -33,6 +33,7 @@ from ingest.vietnamese import match_key
 
 FAMILIES = ("corpus", "alqac", "uit")
 DOC_SIZE = 25  # derived passages per derived document
+MAX_SOURCES = 6  # real passages a derived passage takes sentences from
 NOISE = 0.005  # per dimension; about 0.1 in norm next to unit vectors
 _SENTENCE = re.compile(r"(?<=[.;:!?])\s+|\n+")
 _DIGITS = re.compile(r"\d+")
@@ -141,8 +142,8 @@ def _derive(
     families = list(sources)
     shares = [sum(len(rows) for rows in sources[f].values()) for f in families]
     passages: list[Passage] = []
-    picks = np.full((count, 3), -1, dtype=np.int64)
-    weights = np.zeros((count, 3), dtype=np.float32)
+    picks = np.full((count, MAX_SOURCES), -1, dtype=np.int64)
+    weights = np.zeros((count, MAX_SOURCES), dtype=np.float32)
     documents: dict[str, dict[str, Any]] = {}
     doc_no: dict[str, int] = dict.fromkeys(families, 0)
     family, origin = families[0], []
@@ -155,7 +156,10 @@ def _derive(
         doc_id = f"tong-hop-{family}-{doc_no[family]:05d}"
         parts: list[str] = []
         used: set[int] = set()
-        for slot in range(rng.choice((2, 3))):
+        length = len(pool.passages[rng.choice(origin)[0]].plain)  # as long as a passage of its model
+        for slot in range(MAX_SOURCES):
+            if slot >= 2 and sum(map(len, parts)) >= length:
+                break
             choices = [c for c in origin if c[0] not in used] or [
                 c for rows in sources[family].values() for c in rows if c[0] not in used
             ]

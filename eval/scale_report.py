@@ -170,11 +170,12 @@ def report(results: dict[str, Any]) -> list[str]:
     return [
         "## `make bench-scale`: from ten documents to a province's library", "",
         "Corpora built by `eval/scale_corpus.py`: the real pool (corpus index, ALQAC 2023 articles, UIT "
-        "regulation and Wikipedia contexts, real vectors) and, above its size, derived passages (runs of "
-        "sentences of two or three real passages with every number changed; vector = their mixed vectors, "
-        "never embedded; no sentence of an ALQAC gold article or holding an own-set fact). Latency: each "
-        "question once, warm, through the engine's document scope; `ask` = `Engine.ask` on "
-        f"{_ask_n(results)} questions.", "",
+        "regulation and Wikipedia contexts, real vectors) and, above its size, derived passages: runs of "
+        "sentences from two to six passages of one real document, as long as a passage of it, every number "
+        "changed; vector mixed from the sources' vectors (never embedded) keeping their alignment with the "
+        "corpus and document centroids; no sentence of an ALQAC gold article or holding an own-set fact. "
+        "Each real sentence recurs in about 35 derived passages at 100k. Latency: each question once, warm, "
+        f"through the engine's document scope; `ask` = `Engine.ask` on {_ask_n(results)} questions.", "",
         "### Per size", "", main_table(results), "",
         "Targets:", "", *targets(results), "",
         "### Ingest throughput", "",

@@ -3,8 +3,11 @@
 Below :data:`ANN_THRESHOLD` passages every query scores every vector (a matrix-vector
 product). Above it a FAISS approximate index (see :data:`ANN_KIND`) proposes
 :data:`CANDIDATES` rows, which are then scored exactly against the stored vectors, so the
-scores a caller sees are always true cosine similarities. The kind, threshold and
-parameters were chosen with ``make bench-scale`` (docs/bench.md).
+scores a caller sees are always true cosine similarities. Chosen with ``make bench-scale``
+(docs/bench.md) on two shared cores: exact search took 8 ms at 10k passages and 16 ms at
+100k; HNSW (8-bit codes, M 48, efSearch 384) found the exact dense top-10 (recall 1.000)
+in 0.5 ms at both sizes and built in 1.3 s / 20 s; IVF was as fast, built slower and kept
+less hybrid quality at 100k.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-ANN_THRESHOLD = 50_000
+ANN_THRESHOLD = 20_000
 ANN_KIND = "hnsw"
 KINDS = ("flat", "hnsw", "ivf")
 CANDIDATES = 200

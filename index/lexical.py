@@ -10,7 +10,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import bm25s
@@ -81,10 +81,24 @@ class BM25:
     """
 
     def __init__(self, corpus: Sequence[list[str]], k1: float = K1, b: float = B) -> None:
+        vocab: dict[str, int] = {}
+        ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus]
+        self._index(ids, vocab, k1, b)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], k1: float = K1, b: float = B) -> BM25:
+        """BM25 over :func:`tokenize` of each text, holding token ids rather than strings meanwhile."""
+        vocab: dict[str, int] = {}
+        ids = [[vocab.setdefault(t, len(vocab)) for t in tokenize(text)] for text in texts]
+        self = cls.__new__(cls)
+        self._index(ids, vocab, k1, b)
+        return self
+
+    def _index(self, ids: list[list[int]], vocab: dict[str, int], k1: float, b: float) -> None:
         model = bm25s.BM25(k1=k1, b=b, method="lucene")
-        if corpus:
-            model.index(list(corpus), create_empty_token=False, show_progress=False)
-        self._attach(model, len(corpus))
+        if ids:
+            model.index((ids, vocab), create_empty_token=False, show_progress=False)
+        self._attach(model, len(ids))
 
     def _attach(self, model: bm25s.BM25, n_docs: int) -> None:
         self._model = model

@@ -34,7 +34,7 @@ import faiss
 import numpy as np
 
 from index.dense import VectorIndex
-from index.lexical import BM25, tokenize
+from index.lexical import BM25
 from ingest.models import Passage
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class IndexData:
 def build_lexical(passages: list[Passage]) -> BM25:
     """BM25 over what the lexical search sees of each passage."""
     t0 = time.perf_counter()
-    bm25 = BM25([tokenize(p.search_text) for p in passages])
+    bm25 = BM25.from_texts(p.search_text for p in passages)
     log.info("BM25 over %d passages built in %.1f s", len(passages), time.perf_counter() - t0)
     return bm25
 
