@@ -79,12 +79,13 @@ def latencies(fn: Callable[[str], Any], questions: Sequence[str]) -> dict[str, f
 
 
 def interleaved(fns: dict[str, Callable[[str], Any]], questions: Sequence[str]) -> dict[str, dict[str, float]]:
-    """p50/p95 in ms of each of ``fns``, question by question in turn (bursts of load hit all alike)."""
+    """p50/p95 in ms of each of ``fns``, question by question in turn, the order alternating (bursts of
+    load, and the first call after a pause waking the model's threads, hit all alike)."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     for fn in fns.values():
         fn(questions[0])
-    for q in questions:
-        for name, fn in fns.items():
+    for n, q in enumerate(questions):
+        for name, fn in list(fns.items())[:: 1 if n % 2 else -1]:
             times[name].append(timed_ms(lambda fn=fn, q=q: fn(q)))
     return {name: {"p50": percentile(t, 50), "p95": percentile(t, 95)} for name, t in times.items()}
 

@@ -29,6 +29,7 @@ import logging
 import math
 import os
 import uuid
+import warnings
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -127,7 +128,9 @@ def client(config: QdrantConfig) -> Any:
         ) from None
     try:
         if config.is_server:
-            made = QdrantClient(url=config.location, api_key=config.api_key, timeout=TIMEOUT_S)
+            with warnings.catch_warnings():  # unreachable: our own message below says so, once
+                warnings.filterwarnings("ignore", message="Failed to obtain server version")
+                made = QdrantClient(url=config.location, api_key=config.api_key, timeout=TIMEOUT_S)
         elif config.location == ":memory:":
             made = QdrantClient(location=":memory:")
         else:

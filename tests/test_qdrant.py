@@ -49,11 +49,9 @@ def test_sync_writes_only_what_changed(tmp_path: Path, corpus_store: Path):
     assert len(r.passages) == len(data.passages) and r.passages[3].text.endswith("Đã sửa đổi.")
 
 
-def test_qdrant_ranks_the_corpus_questions_as_the_local_index_does(any_retriever: Retriever, corpus_store: Path):
-    if not isinstance(any_retriever, qdrant.QdrantRetriever):
-        pytest.skip("compares the Qdrant backend with the local one")
+def test_qdrant_ranks_the_corpus_questions_as_the_local_index_does(qdrant_retriever, corpus_store: Path):
     local = memoise_queries(Retriever.load(corpus_store))
-    remote = memoise_queries(any_retriever)
+    remote = memoise_queries(qdrant_retriever)
     cases = own_cases()
     ours, theirs = run_cases(local, cases), run_cases(remote, cases)
     assert theirs.recall(5) >= ours.recall(5) - 0.03 and theirs.recall(1) >= ours.recall(1) - 0.05
