@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STORE ?= $(or $(REFORMQA_STORE),storage)
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test lint bench bench-qa eval index browser-deps clean train
+.PHONY: run test lint bench bench-qa bench-scale eval index browser-deps clean train
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 not found; set PY=/path/to/python3.11"; exit 1; }
@@ -48,6 +48,12 @@ train: $(STAMP) index
 
 bench-qa: $(STAMP)
 	$(BIN)/python -m eval.bench_qa
+
+# About 1k, 10k and 100k passages (SIZES=1000,10000 for less); niced, as the machine is shared.
+SIZES ?= 1000,10000,100000
+NICE ?= nice -n 10
+bench-scale: $(STAMP) index
+	$(NICE) $(BIN)/python -m eval.bench_scale --store $(STORE) --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) storage .pytest_cache .ruff_cache

@@ -200,7 +200,7 @@ def uit_questions(root: Path | None = None, file: Path = UIT_TRAIN) -> list[UitQ
 # --- in-memory indexes ------------------------------------------------------------------
 
 
-def _documents(passages: list[Passage]) -> dict[str, dict[str, Any]]:
+def documents_of(passages: list[Passage]) -> dict[str, dict[str, Any]]:
     """Per-document records shaped like the ones ``reformqa ingest`` writes."""
     docs: dict[str, dict[str, Any]] = {}
     for p in passages:
@@ -304,7 +304,7 @@ def build_retriever(
     """An in-memory :class:`Retriever` over ``passages`` (vectors cached under ``cache``)."""
     spec = model or model_spec()
     vectors, stats = passage_vectors(passages, cache, name, spec)
-    data = IndexData(model=spec, passages=passages, vectors=vectors, documents=_documents(passages), files={})
+    data = IndexData(model=spec, passages=passages, vectors=vectors, documents=documents_of(passages), files={})
     if sentences:
         data.sentence_vectors = sentence_vectors(passages, cache, name, spec)
     return Retriever(data), stats

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from index import qdrant
 from index import store as index_store
-from index.embeddings import embed_passages, load_embedder, model_spec
+from index.embeddings import embed_in_batches, embed_passages, load_embedder, model_spec
 from index.lock import store_writer
 from index.progress import SENTENCES, EmbeddingMeter, IngestStep, Progress, Stage
 from index.sentences import sentence_table, sentence_texts
@@ -151,10 +152,12 @@ def _ingest(found: Discovery, store: Path, progress: Progress | None, spec: str,
 
     if not report.changed and old is not None and not reparse and old.sentence_vectors is not None:
         report.passages = len(old.passages)
+        qdrant.publish(store, old)  # when configured, Qdrant catches up with the live build
         return report
     data = _assemble(old, keep, new_docs, spec, progress)
     report.passages = len(data.passages)
     index_store.save(store, data)
+    qdrant.publish(store, data)
     return report
 
 
@@ -328,7 +331,8 @@ def _assemble(
             rows.append(old.vectors[np.array(mask)])
         documents.update({k: v for k, v in old.documents.items() if k in kept_ids - new_ids})
 
-    # a passage whose embedded text did not change keeps its vector (re-parse, small edits)
+    # a passage whose embedded text is already known keeps its vector: unchanged passages
+    # (re-parse, small edits) and identical text in other documents are embedded once
     known: dict[str, np.ndarray] = {}
     if old is not None:
         known = {embed_text(p): v for p, v in zip(old.passages, old.vectors)}
@@ -381,24 +385,23 @@ def embed_sentences(
 def _embed_new(
     new_docs: list[tuple[_Work, Document]], known: dict[str, np.ndarray], spec: str, progress: Progress | None
 ) -> None:
-    """Embed every passage text not yet in ``known``, document by document, reporting progress."""
-    todo_by_doc = []
-    queued: set[str] = set()
-    for _, doc in new_docs:
-        todo = [t for t in dict.fromkeys(embed_text(p) for p in doc.passages) if t not in known and t not in queued]
-        queued.update(todo)
-        todo_by_doc.append(todo)
-    total = sum(map(len, todo_by_doc))
-    if not total:
+    """Embed, in one pass of fixed-size batches, every passage text not yet in ``known`` (text
+    already embedded, in this run or an earlier build, is embedded once), reporting progress."""
+    wanted = [embed_text(p) for _, doc in new_docs for p in doc.passages]
+    todo = [t for t in dict.fromkeys(wanted) if t not in known]
+    log.info("%d passages to index: %d embedded before or repeated, %d to embed",
+             len(wanted), len(wanted) - len(todo), len(todo))
+    if not todo:
         return
     embedder = load_embedder(spec)
-    meter = EmbeddingMeter(total)
-    for todo in todo_by_doc:
-        for start in range(0, len(todo), EMBED_CHUNK):
-            chunk = todo[start : start + EMBED_CHUNK]
-            known.update(zip(chunk, embed_passages(embedder, chunk)))
-            if progress:
-                progress(meter.advance(len(chunk)))
+    meter = EmbeddingMeter(len(todo))
+
+    def batch_done(done: int, total: int) -> None:
+        step = meter.advance(done - meter.done)
+        if progress:
+            progress(step)
+
+    known.update(zip(todo, embed_in_batches(embedder, todo, on_batch=batch_done)))
 
 
 def embed_text(passage: Passage) -> str:

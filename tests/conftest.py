@@ -44,3 +44,24 @@ def small_corpus(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return folder
+
+
+@pytest.fixture(scope="session")
+def qdrant_retriever(corpus_store: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The corpus in Qdrant's embedded mode, searched through :class:`index.qdrant.QdrantRetriever`."""
+    from index import qdrant
+    from index import store as index_store
+
+    config = qdrant.QdrantConfig(str(tmp_path_factory.mktemp("qdrant")), "corpus")
+    qdrant.sync(config, index_store.load(corpus_store), index_store.current_build(corpus_store).name)
+    return qdrant.QdrantRetriever.connect(config)
+
+
+@pytest.fixture(scope="session", params=["local", "qdrant"])
+def any_retriever(request: pytest.FixtureRequest, corpus_store: Path):
+    """The corpus through each retriever backend: in-process, and Qdrant in embedded mode."""
+    from index.retriever import Retriever
+
+    if request.param == "local":
+        return Retriever.load(corpus_store)
+    return request.getfixturevalue("qdrant_retriever")

@@ -1,7 +1,8 @@
-"""The persisted hybrid index: round trip, incremental ingest, atomicity, exact matching."""
+"""The persisted hybrid index: round trip, incremental ingest, atomicity, exact matching, both backends."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -9,8 +10,16 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+import pytest
+
+from eval.bm25_reference import DictBM25
+from eval.runner import DEFAULT_QUESTIONS
+from eval.scoring import load_questions
 from index import store as index_store
-from index.builder import ingest
+from index.builder import embed_text, ingest
+from index.dense import VectorIndex
+from index.embeddings import embed_query
 from index.lexical import tokenize
 from index.retriever import Mode, Retriever
 from tests.conftest import CORPUS, ROOT
@@ -25,8 +34,8 @@ def test_round_trip_keeps_passages_vectors_and_metadata(corpus_store: Path):
     assert p.footnotes[0].text and p.section and p.document
 
 
-def test_exact_reference_retrieves_the_passage_whose_footnote_holds_it(corpus_store: Path):
-    r = Retriever.load(corpus_store)
+def test_exact_reference_retrieves_the_passage_whose_footnote_holds_it(any_retriever: Retriever):
+    r = any_retriever
     top = r.retrieve("1118/QĐ-UBND", k=1)[0].passage
     assert "Tổ công tác²" in top.text
     assert any("1118/QĐ-UBND" in f.text for f in top.footnotes)
@@ -40,10 +49,36 @@ def test_tokens_keep_numbers_and_fold_vietnamese():
     assert tokenize("hòa") == tokenize("hoà") == tokenize("Ho\u0300a".lower())
 
 
-def test_retrieval_can_be_limited_to_documents(corpus_store: Path):
-    r = Retriever.load(corpus_store)
+def test_retrieval_can_be_limited_to_documents(any_retriever: Retriever):
+    r = any_retriever
     hits = r.retrieve("thời hạn giải quyết", k=5, doc_ids=r.resolve_documents(["1378/QĐ-BNV"]))
     assert hits and {h.passage.doc_id for h in hits} == {"quyet-dinh-1378-qd-bnv-tthc-noi-bo.md"}
+    assert r.retrieve("thời hạn giải quyết", k=5, doc_ids=set()) == []
+
+
+def test_retrieval_can_be_limited_to_a_document_type(any_retriever: Retriever):
+    r = any_retriever
+    decrees = r.retrieve("kiểm soát thủ tục hành chính", k=8, doc_types={"Nghị định"})
+    assert len(decrees) == 8
+    assert {h.passage.doc_id for h in decrees} <= r.documents_of_type({"Nghị định"})
+    assert {h.passage.doc_id for h in decrees} & {"nghi-dinh-63-2010-nd-cp-kiem-soat-tthc.md",
+                                                  "nghi-dinh-48-2013-nd-cp-sua-doi-kiem-soat-tthc.md"}
+    law = r.resolve_documents(["80/2025/QH15"])
+    assert r.retrieve("kiểm soát thủ tục hành chính", k=5, doc_ids=law, doc_types={"Nghị định"}) == []
+
+
+def test_each_mode_reports_its_own_scores(any_retriever: Retriever):
+    r = any_retriever
+    question = "Hình thức kỷ luật đối với công chức"
+    dense = r.retrieve(question, k=3, mode=Mode.DENSE)
+    lexical = r.retrieve(question, k=3, mode=Mode.LEXICAL)
+    hybrid = r.retrieve(question, k=3)
+    assert [h.dense for h in dense] == sorted((h.dense for h in dense), reverse=True)
+    assert all(0.7 < h.dense <= 1.0 and h.lexical == 0.0 for h in dense)
+    assert [h.lexical for h in lexical] == sorted((h.lexical for h in lexical), reverse=True)
+    assert all(h.lexical > 5 and h.dense == 0.0 for h in lexical)
+    assert all(h.dense > 0.7 and h.lexical > 0 for h in hybrid)
+    assert r.bm25.n_docs == len(r.passages) and r.bm25.idf.get("kỷ_luật", 0) > 1.0
 
 
 def test_incremental_add_change_remove(tmp_path: Path, small_corpus: Path):
@@ -117,8 +152,8 @@ def test_a_new_parser_version_reparses_and_reuses_vectors(tmp_path: Path, small_
     import index.builder as builder
 
     calls: list[int] = []
-    real = builder.embed_passages
-    monkeypatch.setattr(builder, "embed_passages", lambda m, texts: calls.append(len(texts)) or real(m, texts))
+    real = builder.embed_in_batches
+    monkeypatch.setattr(builder, "embed_in_batches", lambda m, texts, **kw: calls.append(len(texts)) or real(m, texts, **kw))
     again = ingest([small_corpus], store)
     assert len(again.updated) == 2 and not again.unchanged
     assert calls == []  # same passages: vectors reused, nothing re-embedded
@@ -147,3 +182,84 @@ def test_reused_vectors_are_the_ones_a_fresh_embedding_gives():
     for i in range(3):
         small.put(("m", str(i)), np.full(2, i, np.float32))
     assert small.get(("m", "0")) is None and small.get(("m", "2"))[0] == 2
+def test_bm25s_scores_equal_the_hand_written_bm25_on_the_question_set(corpus_store: Path):
+    r = Retriever.load(corpus_store)
+    old = DictBM25([tokenize(p.search_text) for p in r.passages])
+    assert dict(r.bm25.idf) == old.idf
+    questions = load_questions(DEFAULT_QUESTIONS)
+    for q in questions:
+        tokens = tokenize(q.question)
+        before, now = old.scores(tokens), r.bm25.scores(tokens)
+        np.testing.assert_allclose(now, before, rtol=1e-5, atol=1e-5)
+        assert list(np.argsort(-now, kind="stable")[:10]) == list(np.argsort(-before, kind="stable")[:10]), q.id
+
+
+def test_an_approximate_vector_index_keeps_recall_and_exact_scores(corpus_store: Path):
+    data = index_store.load(corpus_store)
+    flat = Retriever(data)
+    questions = [q.question for q in load_questions(DEFAULT_QUESTIONS)[:40]]
+    queries = np.vstack([embed_query(flat.embedder, q) for q in questions])
+    exact = [set(np.argsort(-(data.vectors @ q))[:10]) for q in queries]
+    for kind in ("hnsw", "ivf"):
+        index = VectorIndex.build(data.vectors, kind)
+        assert index.approximate and index.kind == kind
+        found = [set(index.candidates(q)) for q in queries]
+        assert np.mean([len(a & b) / 10 for a, b in zip(exact, found)]) >= 0.97
+    approx = Retriever(dataclasses.replace(data, vector_index=VectorIndex.build(data.vectors, "hnsw")))
+    for question, query in zip(questions[:10], queries):
+        a, b = flat.retrieve(question, k=5), approx.retrieve(question, k=5)
+        assert [h.passage.id for h in a][:3] == [h.passage.id for h in b][:3]
+        for hit in b:  # true cosine, even for a passage the approximate search did not propose
+            assert hit.dense == pytest.approx(float(data.vectors[approx.position(hit.passage.id)] @ query), abs=1e-5)
+
+
+def test_a_large_index_is_approximate_and_stays_incremental(tmp_path: Path, small_corpus: Path, monkeypatch):
+    import index.dense as dense
+
+    monkeypatch.setattr(dense, "ANN_THRESHOLD", 2)  # the corpus as if it were a large library
+    store = tmp_path / "store"
+    ingest([small_corpus], store)
+    assert (index_store.current_build(store) / dense.ANN_FILE).is_file()
+    note = small_corpus / "ghi-chu.txt"
+    note.write_text(note.read_text(encoding="utf-8").replace("1.234", "5.678"), encoding="utf-8")
+    assert ingest([small_corpus], store).updated
+    r = Retriever.load(store)
+    assert r.dense.approximate and r.dense.ann.ntotal == len(r.passages)
+    top = r.retrieve("Lạng Giang tiếp nhận bao nhiêu hồ sơ", k=1)[0].passage
+    assert "5.678" in top.text
+
+
+def test_identical_text_is_embedded_once(tmp_path: Path, small_corpus: Path, monkeypatch):
+    import index.builder as builder
+
+    calls: list[int] = []
+    real = builder.embed_in_batches
+    monkeypatch.setattr(builder, "embed_in_batches", lambda m, texts, **kw: calls.append(len(texts)) or real(m, texts, **kw))
+    shutil.copy(small_corpus / "ghi-chu.txt", small_corpus / "ghi-chu-ban-sao.txt")
+    store = tmp_path / "store"
+    assert ingest([small_corpus], store).ok
+    data = index_store.load(store)
+    assert calls == [len({embed_text(p) for p in data.passages})]  # the copy's passages were not embedded
+    calls.clear()
+    shutil.copy(small_corpus / "tin-bo-noi-vu-ket-qua-cchc-2024.md", small_corpus / "tin-ban-sao.md")
+    assert ingest([small_corpus], store).added
+    assert calls == []  # a later copy of an indexed file: every vector reused
+
+
+def test_a_format_1_build_still_loads(tmp_path: Path, small_corpus: Path):
+    from llama_index.core.schema import TextNode
+    from llama_index.core.storage.docstore import SimpleDocumentStore
+
+    store = tmp_path / "store"
+    ingest([small_corpus], store)
+    build = index_store.current_build(store)
+    before = Retriever.load(store)
+    docstore = SimpleDocumentStore()
+    docstore.add_documents([TextNode(id_=p.id, text=p.plain, metadata=p.to_dict()) for p in before.passages])
+    docstore.persist(str(build / "docstore.json"))
+    (build / index_store.PASSAGES_FILE).unlink()
+    shutil.rmtree(build / index_store.LEXICAL_DIR)
+    after = Retriever.load(store)
+    assert [p.to_dict() for p in after.passages] == [p.to_dict() for p in before.passages]
+    question = "Lạng Giang tiếp nhận bao nhiêu hồ sơ"
+    assert [h.passage.id for h in after.retrieve(question)] == [h.passage.id for h in before.retrieve(question)]
