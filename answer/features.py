@@ -153,10 +153,10 @@ def featurise(
         plain = [t for t in tokens if "_" not in t]
         f[INDEX["novel"]] = sum(t not in q.content for t in plain) / max(len(plain), 1)
 
-        if q.pinned:
-            f[INDEX["pinned"]] = 1.0  # the same for every anchor: the confidence model reads it
-            f[INDEX["pinned_here"]] = pinned_here(q, key)
-            f[INDEX["pinned_context"]] = pinned_context
+        # nothing pinned is nothing missing: a question's style is no evidence either way
+        f[INDEX["pinned"]] = float(bool(q.pinned))
+        f[INDEX["pinned_here"]] = pinned_here(q, key) if q.pinned else 1.0
+        f[INDEX["pinned_context"]] = pinned_context if q.pinned else 1.0
         f[INDEX["other_year"]] = float(other_year(q, key))
         f[INDEX["other_level"]] = float(other_level(q, f"{normalise(c.hit.passage.section)}\n{key}"))
 

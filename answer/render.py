@@ -111,10 +111,13 @@ def highlights(q: QuestionAnalysis, answer: str) -> list[tuple[int, int]]:
         return []
     lowered = answer.lower()  # same length: spans index the answer
     skip = [m.span() for m in MARKER.finditer(answer)] + [m.span() for m in _ITEM_MARK.finditer(answer)]
+    given = {*q.years, *q.numbers}  # what the question already says is not what it asks
     spans = []
     for m in pattern.finditer(lowered):
         a, b = m.span()
         if any(x <= a < y for x, y in skip) or not answer[a:b].strip():
+            continue
+        if q.kind == AnswerKind.FIGURE and (answer[a:b].strip() in given or lx.YEAR.fullmatch(answer[a:b].strip())):
             continue
         if q.kind == AnswerKind.FIGURE and q.unit and q.unit not in ("thời gian", "%"):
             unit = re.match(rf"\s*{re.escape(q.unit)}\b", lowered[b:])

@@ -50,7 +50,7 @@ class Linear:
                    np.array(data["coef"], np.float64), float(data["intercept"]))
 
 
-CONFIDENCE_FEATURES = ("score", "share", "margin", "candidates", "pinned", "pinned_context", "pinned_here",
+CONFIDENCE_FEATURES = ("score", "share", "margin", "candidates", "pinned_context", "pinned_here",
                        "dense", "sentence_fused", "cover", "cover_near", "cover_counted", "other_year", "other_level",
                        "holds_kind", "fixed_place", "cover_passage", "cover_retrieved", "missing_rare",
                        "missing_counted")
@@ -116,7 +116,7 @@ def confidence_row(x: np.ndarray, scores: np.ndarray, best: int) -> np.ndarray:
     f = x[best]
     return np.array([
         scores[best], share[best], share[best] - (rest.max() if len(rest) else 0.0), math.log(len(scores)),
-        f[INDEX["pinned"]], f[INDEX["pinned_context"]], f[INDEX["pinned_here"]], f[INDEX["dense"]],
+        f[INDEX["pinned_context"]], f[INDEX["pinned_here"]], f[INDEX["dense"]],
         f[INDEX["sentence_fused"]], f[INDEX["cover"]], f[INDEX["cover_near"]], f[INDEX["cover_counted"]],
         f[INDEX["other_year"]], f[INDEX["other_level"]], float(f[KIND_COLUMNS].max()) if KIND_COLUMNS else 0.0,
         max(f[INDEX["date:effect"]], f[INDEX["date:issue"]], f[INDEX["general:label"]], f[INDEX["figure:label"]],
