@@ -28,6 +28,7 @@ LONG_SENTENCE = 450  # longer sentences are also offered as runs of their clause
 WINDOW_CHARS = 380  # at most this long, a run of clauses
 MAX_UNIT = 600  # the longest unit quoted, lists apart
 MAX_LIST = 800  # a list's lead-in and the items that fit
+MAX_FIELDS = 6  # labelled lines looked at after an item
 _CLAUSE_END = re.compile(r"[;,:]\s+")
 
 
@@ -228,6 +229,7 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
                 if lead is not None:
                     b.add(Shape.ITEM, [b.segment(lead), seg], hit, rank)
                     _add_list(b, lead, hit, rank)
+                _add_fields(b, srow, seg, hit, rank)
             if lx.CLAUSE.match(text) and hit.passage.article:
                 key = (hit.passage.doc_id, hit.passage.article)
                 if key not in articles_done:
@@ -303,6 +305,19 @@ def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
     if picked:
         b.add(Shape.LIST, [b.segment(lead), *(b.segment(s) for s in picked)], hit, rank,
               skipped=len(picked) < len(items))
+
+
+def _add_fields(b: _Builder, srow: int, seg: Segment, hit: ScoredPassage, rank: int) -> None:
+    """An item with each labelled line that follows it before the next item ("- Ra mắt …" then
+    "Đơn vị chủ trì: …", "Thời gian thực hiện: Tháng 12/2025"): a plan's task and its fields."""
+    row = seg.row
+    for n, nxt in enumerate(b.following(srow)):
+        text = b.text(nxt)
+        if b.span(nxt)[0] != row or n >= MAX_FIELDS or lx.ITEM.match(text) or lx.CLAUSE.match(text):
+            return
+        if n and lx.LABELLED_LINE.match(b.retriever.sentences.key(nxt)) and len(b.text(srow)) + len(text) <= MAX_UNIT:
+            p, a, e = b.span(nxt)
+            b.add(Shape.PAIR, [seg, Segment(p, nxt, a, e, cut_start=True)], hit, rank)
 
 
 def _add_clauses(b: _Builder, hit: ScoredPassage, rank: int) -> None:

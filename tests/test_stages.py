@@ -49,6 +49,9 @@ PASSAGES = [
                 "quy chế văn hóa công sở tại các cơ quan hành chính nhà nước trên địa bàn tỉnh, qua đó chấn chỉnh kịp "
                 "thời các tồn tại, hạn chế, nâng cao kỷ luật, kỷ cương hành chính, trách nhiệm người đứng đầu.",
              None),
+    _passage(5, "- Ra mắt ứng dụng tra cứu pháp luật cho cán bộ.\nĐơn vị chủ trì: Sở Tư pháp.\n"
+                "Đơn vị phối hợp: Sở Nội vụ.\nThời gian thực hiện: Tháng 12/2030.\n- Tập huấn cán bộ.\n"
+                "Thời gian thực hiện: Tháng 3/2031.", None),
 ]
 
 
@@ -195,3 +198,17 @@ def test_the_committed_model_matches_the_features():
     assert len(model.model.coef) == len(NAMES)
     assert 0.0 <= model.threshold < 1.0
     assert model.meta["sources"]
+
+
+def test_a_task_of_a_plan_takes_its_field_that_holds_the_date(retriever):
+    q = analyse("Việc ra mắt ứng dụng tra cứu pháp luật được thực hiện vào thời gian nào?")
+    units = gather(q, _retrieval(retriever, [5]).hits, retriever)
+    task = next(u for u in units if u.anchor and u.text.startswith("- Ra mắt"))
+    unit = expand(q, task, units, coverage(q, retriever))
+    assert unit.text.endswith("Thời gian thực hiện: Tháng 12/2030.") and "3/2031" not in unit.text
+    out = render(q, [unit], retriever.passages)
+    assert "cho cán bộ. … Thời gian thực hiện: Tháng 12/2030. [1]" in out.text  # the fields between are skipped
+    assert check_citations(out.text, out.citations) == []
+    # asked who leads it, the task is quoted as it is: its next line already says so
+    who = analyse("Đơn vị nào chủ trì việc ra mắt ứng dụng tra cứu pháp luật?")
+    assert "Tháng 12/2030" not in expand(who, task, units, coverage(who, retriever)).text
