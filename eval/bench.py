@@ -368,7 +368,7 @@ def retrieval_section(store: Path, questions: Path, external: bool) -> str:
         alqac = alqac_cases(datasets.alqac_questions())
         passages = datasets.alqac_passages()
         laws = len({p.doc_id for p in passages})
-        alqac_retriever, stats = datasets.build_retriever(passages, datasets.cache_dir(store), "alqac")
+        alqac_retriever, stats = datasets.build_retriever(passages, datasets.cache_dir(store), "alqac", sentences=False)
         memoise_queries(alqac_retriever)
         sets["ALQAC"] = (alqac_retriever, alqac)
         text, _ = modes_table(alqac_retriever, alqac)
