@@ -66,6 +66,11 @@ def test_bench_scale_measures_reports_and_plots(pool: Pool, tmp_path: Path):
     store = tmp_path / "store"
     build = build_size(pool, size, store)
     assert build["size"] == size and build["derived"] == 300 and build["disk_mb"] > 0
+    from index import store as index_store
+    from index.sentences import sentence_table
+
+    built = index_store.load(store)  # derived sentence vectors: `ask` never embeds the corpus's sentences
+    assert built.sentence_vectors is not None and len(built.sentence_vectors) == len(sentence_table(built.passages))
     serve = serve_size(store, sets, ask_n=3, compare=True)
     assert serve["ask_n"] == 3 and serve["retrieve"]["p50"] > 0
     assert serve["quality"]["own/hybrid"]["r5"] >= 0.7
