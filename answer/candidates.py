@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from answer import lexicon as lx
@@ -316,8 +316,7 @@ def _add_fields(b: _Builder, srow: int, seg: Segment, hit: ScoredPassage, rank: 
         if b.span(nxt)[0] != row or n >= MAX_FIELDS or lx.ITEM.match(text) or lx.CLAUSE.match(text):
             return
         if n and lx.LABELLED_LINE.match(b.retriever.sentences.key(nxt)) and len(b.text(srow)) + len(text) <= MAX_UNIT:
-            p, a, e = b.span(nxt)
-            b.add(Shape.PAIR, [seg, Segment(p, nxt, a, e, cut_start=True)], hit, rank)
+            b.add(Shape.PAIR, [seg, replace(b.segment(nxt), cut_start=True)], hit, rank)
 
 
 def _add_clauses(b: _Builder, hit: ScoredPassage, rank: int) -> None:

@@ -156,7 +156,7 @@ def featurise(
         # nothing pinned is nothing missing: a question's style is no evidence either way
         f[INDEX["pinned"]] = float(bool(q.pinned))
         f[INDEX["pinned_here"]] = pinned_here(q, key) if q.pinned else 1.0
-        f[INDEX["pinned_context"]] = pinned_context if q.pinned else 1.0
+        f[INDEX["pinned_context"]] = pinned_context
         f[INDEX["other_year"]] = float(other_year(q, key))
         f[INDEX["other_level"]] = float(other_level(q, f"{normalise(c.hit.passage.section)}\n{key}"))
 
@@ -193,7 +193,7 @@ def _passage_context(q: QuestionAnalysis, retriever: Retriever, row: int) -> tup
     """A passage's title tokens (heading and section path) and the share of pinned terms its
     context holds."""
     p = retriever.passages[row]
-    return frozenset(tokenize(f"{p.heading}\n{p.section}")), pinned_share(q, retriever, row) if q.pinned else 0.0
+    return frozenset(tokenize(f"{p.heading}\n{p.section}")), pinned_share(q, retriever, row)
 
 
 def _is_title(c: Candidate, text: str) -> bool:

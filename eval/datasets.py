@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from index.builder import embed_text
-from index.embeddings import embed_passages, load_embedder, model_spec
+from index.embeddings import embed_in_batches, load_embedder, model_spec
 from index.retriever import Retriever
 from index.sentences import sentence_table, sentence_texts
 from index.store import IndexData
@@ -289,12 +289,8 @@ def sentence_vectors(passages: list[Passage], cache: Path | None, name: str, mod
 
 
 def _embed(texts: list[str], spec: str, name: str) -> np.ndarray:
-    model = load_embedder(spec)
-    rows = []
-    for start in range(0, len(texts), EMBED_CHUNK):
-        rows.append(embed_passages(model, texts[start : start + EMBED_CHUNK]))
-        log.info("%s: embedded %d/%d", name, min(start + EMBED_CHUNK, len(texts)), len(texts))
-    return np.vstack(rows).astype(np.float32)
+    return embed_in_batches(load_embedder(spec), texts, EMBED_CHUNK,
+                            lambda done, total: log.info("%s: embedded %d/%d", name, done, total))
 
 
 def build_retriever(

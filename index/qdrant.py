@@ -440,15 +440,7 @@ class QdrantRetriever(Retriever):
         self.vectors = data.vectors
         self.documents = data.documents
         self._embedder = None
-        self._position = {p.id: i for i, p in enumerate(self.passages)}
-        self._by_document: dict[str, list[Passage]] = {}
-        rows: dict[str, list[int]] = {}
-        for i, p in enumerate(self.passages):
-            self._by_document.setdefault(p.doc_id, []).append(p)
-            rows.setdefault(p.doc_id, []).append(i)
-        self._rows = {d: np.array(r, dtype=np.int64) for d, r in rows.items()}
-        self._sentences = None
-        self._tokens: dict[int, frozenset[str]] = {}
+        self._index_passages()
         self.bm25 = QdrantLexical(self, df)
 
     @classmethod

@@ -61,6 +61,11 @@ class Retriever:
         self.dense = data.dense_index()
         self.documents = data.documents
         self._embedder = None
+        self._index_passages()
+
+    def _index_passages(self) -> None:
+        """Lookup tables over ``self.passages``: positions, per-document passages and rows,
+        rows per cited document number; sentences and tokens come later, when first asked."""
         self._position = {p.id: i for i, p in enumerate(self.passages)}
         self._by_document: dict[str, list[Passage]] = {}
         rows: dict[str, list[int]] = {}
@@ -208,9 +213,7 @@ class Retriever:
             if doc_ids is None:  # within chosen documents, citing a number is no sign of relevance
                 fused += self._exact_reference_bonus(question)
         if rows is not None:
-            mask = np.zeros(n, dtype=bool)
-            mask[rows] = True
-            fused = np.where(mask, fused, -np.inf)
+            fused = np.where(self._mask(rows), fused, -np.inf)
         return fused, dense, lexical
 
     def search(
@@ -235,11 +238,16 @@ class Retriever:
         s_lexical = index.bm25.scores(tokenize(question))
         s_fused = weighted_rrf([s_dense, s_lexical], [DENSE_WEIGHT, LEXICAL_WEIGHT])
         if doc_ids is not None and len(index):
-            inside = np.zeros(len(self.passages), dtype=bool)
-            inside[self._document_rows(doc_ids)] = True
+            inside = self._mask(self._document_rows(doc_ids))
             s_fused = np.where(inside[index.table.passage], s_fused, -np.inf)
         rows = [int(index.table.passage[r]) for r in top_k(s_fused, k) if np.isfinite(s_fused[r])]
         return s_dense, s_lexical, list(dict.fromkeys(rows))
+
+    def _mask(self, rows: np.ndarray) -> np.ndarray:
+        """A boolean row mask over the passages, true at ``rows``."""
+        mask = np.zeros(len(self.passages), dtype=bool)
+        mask[rows] = True
+        return mask
 
     def _document_rows(self, doc_ids: set[str]) -> np.ndarray:
         chosen = [self._rows[d] for d in doc_ids if d in self._rows]
