@@ -76,7 +76,8 @@ def analyse(question: str, documents: dict[str, dict[str, Any]] | None = None) -
         unit=unit,
         counted=tuple(w for w in counted if w not in lx.UNITS),
         aspect=_aspect(key),
-        years=tuple(dict.fromkeys(m.group(1) for m in lx.YEAR.finditer(key) if not _is_ratio(key, m.start()))),
+        # a year that names the document ("Luật Cán bộ, công chức năm 2025") is not one asked about
+        years=tuple(dict.fromkeys(m.group(1) for m in lx.YEAR.finditer(focus_key) if not _is_ratio(focus_key, m.start()))),
         numbers=tuple(dict.fromkeys(m.group().rstrip(".,;:") for m in lx.DOC_NUMBER.finditer(key))),
         articles=tuple(dict.fromkeys(f"điều {m}" for m in lx.ARTICLE.findall(key))),
         names=tuple(dict.fromkeys(_names(focus))),

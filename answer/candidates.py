@@ -87,6 +87,22 @@ class Candidate:
         return "\n".join([self.text, *(f.text for f in self.footnotes)])
 
 
+def is_title(c: Candidate) -> bool:
+    """The unit is a title, not content: its article's or section's own title (also when the
+    sentence splitter left it apart from "Điều 36."), the bare "Điều 36." before it, or a line of
+    its document's title ("NÂNG CAO NĂNG LỰC CHO ĐỘI NGŨ …" in the preamble)."""
+    text = c.text.strip()
+    if lx.ARTICLE_LABEL.fullmatch(text):
+        return True
+    if len(text) < 8 or text.endswith((".", ";", ":", "!", "?")):
+        return False  # a sentence: an article without a title opens with its first sentence
+    p = c.hit.passage
+    titles = (p.section.split(" > ")[-1].strip(), (p.heading or "").strip())
+    if any(t.endswith(text) for t in titles):
+        return True
+    return len(text) >= 20 and normalise(text) in normalise(p.document)
+
+
 @dataclass
 class _Builder:
     """Builds units over one index; remembers what it built so nothing is offered twice."""

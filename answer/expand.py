@@ -14,7 +14,7 @@ from collections.abc import Callable
 from answer import lexicon as lx
 from answer import rules
 from answer.analysis import AnswerKind, QuestionAnalysis
-from answer.candidates import Candidate, Shape
+from answer.candidates import Candidate, Shape, is_title
 from index.lexical import normalise
 
 # What an answer of each kind must show; a sentence without it may borrow it from the next one.
@@ -47,7 +47,7 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         items = [u for u in around if u.shape == Shape.ITEM]
         if items and rules.on("item-lead"):
             return items[0]
-    if rules.on("heading") and _is_heading(anchor, text):
+    if rules.on("heading") and is_title(anchor):
         if q.kind == AnswerKind.LIST:
             same = [u for u in units if u.shape in (Shape.LIST, Shape.CLAUSES) and _same_part(u, anchor)]
             lists = [u for u in same if u.shape == Shape.LIST]
@@ -59,15 +59,6 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
     if rules.on("complete") and best is not None and cover(best) - cover(anchor) >= COMPLETION_GAIN:
         return best
     return anchor
-
-
-def _is_heading(anchor: Candidate, text: str) -> bool:
-    """The anchor is its article's or section's title, or the bare "Điều 36." before it."""
-    p = anchor.hit.passage
-    title = p.section.split(" > ")[-1].strip()
-    if lx.ARTICLE_LABEL.fullmatch(text):
-        return True
-    return len(text) >= 8 and (title.endswith(text) or (p.heading or "").strip().endswith(text))
 
 
 def _same_part(unit: Candidate, anchor: Candidate) -> bool:

@@ -19,12 +19,12 @@ import numpy as np
 
 from answer import lexicon as lx
 from answer.analysis import AnswerKind, QuestionAnalysis, strip_accents
-from answer.candidates import Candidate, Shape
+from answer.candidates import Candidate, Shape, is_title
 from answer.checks import other_level, other_year, pinned_here, pinned_share
 from index.lexical import normalise, tokenize
 from index.retriever import Retrieval, Retriever
 
-RRF_K = 60
+RRF_K = 10  # rank fusion over the candidates (tens of sentences)
 
 BASE = (
     "dense", "dense_rel", "dense_context", "passage_dense", "passage_dense_rel", "passage_lexical_rel",
@@ -111,8 +111,12 @@ def featurise(
     best_passage_lex = max(max(h.lexical for h in retrieval.hits), 1e-6)
     rows_used = sorted({c.segments[0].sentence for c in anchors})
     best_sentence_lex = max(float(s_lex[rows_used].max()), 1e-6)
-    dense_rank, lexical_rank = _ranks(s_dense), _ranks(s_lex)
-    fused = (RRF_K / (RRF_K + dense_rank + 1) + RRF_K / (RRF_K + lexical_rank + 1)) / 2
+    # ranks among the candidates' own sentences, not the whole index: a library's size must not
+    # move the feature (ranks over every sentence pushed a large corpus out of the training range)
+    used = np.array(rows_used)
+    fused = np.zeros(len(s_dense), dtype=np.float64)
+    dense_rank, lexical_rank = _ranks(s_dense[used]), _ranks(s_lex[used])
+    fused[used] = (RRF_K / (RRF_K + dense_rank + 1) + RRF_K / (RRF_K + lexical_rank + 1)) / 2
     passages: dict[int, tuple[frozenset[str], float]] = {}
     kinds = [(INDEX[f"{k.value}:{h}"], h) for k, h in KIND_HOLDS if k == q.kind]
     rows_hit = [r for r in (retriever.position(h.passage.id) for h in retrieval.hits) if r is not None]
@@ -165,7 +169,7 @@ def featurise(
         f[INDEX["window"]] = float(c.shape == Shape.WINDOW)
         f[INDEX["first"]] = float(index.table.first[row] == srow)
         f[INDEX["heading_like"]] = float(_heading_like(index.sentence(srow).text.strip()))
-        f[INDEX["title"]] = float(_is_title(c, text))
+        f[INDEX["title"]] = float(is_title(c))
         f[INDEX["leadin"]] = float(text.endswith(":"))
         f[INDEX["preamble"]] = float(c.hit.passage.section == "Mở đầu")
         f[INDEX["item"]] = float(bool(lx.ITEM.match(text)))
@@ -194,12 +198,6 @@ def _passage_context(q: QuestionAnalysis, retriever: Retriever, row: int) -> tup
     context holds."""
     p = retriever.passages[row]
     return frozenset(tokenize(f"{p.heading}\n{p.section}")), pinned_share(q, retriever, row)
-
-
-def _is_title(c: Candidate, text: str) -> bool:
-    """The sentence is its article's or section's own title ("Điều 36. Các hình thức kỷ luật")."""
-    last = c.hit.passage.section.split(" > ")[-1].strip()
-    return text == last or text == (c.hit.passage.heading or "").strip()
 
 
 def _heading_like(text: str) -> bool:
