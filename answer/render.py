@@ -6,12 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 from answer import lexicon as lx
-from answer import rules
 from answer.analysis import AnswerKind, QuestionAnalysis
 from answer.candidates import Candidate, Segment, Shape
 from answer.citations import MARKER, Citation, cite
-from answer.expand import NEEDS
-from index.lexical import normalise, tokenize
 from ingest.models import Footnote, Passage
 from ingest.vietnamese import to_superscript
 
@@ -56,7 +53,7 @@ def render(q: QuestionAnalysis, units: list[Candidate], passages: list[Passage])
         parts.append(f"{body} [{c.n}]")
     lined_any = any(u.shape in _LINED for u in units)
     answer = ("\n" if lined_any else " ").join(parts)
-    notes = _footnotes(q, units)
+    notes = _footnotes(units)
     if notes:
         first = min(citations.values(), key=lambda c: c.n).n
         basis = "; ".join(f"{to_superscript(f.number)} {f.text}" for f in notes)
@@ -74,25 +71,12 @@ def _display(text: str, seg: Segment) -> str:
     return ("… " if seg.cut_start else "") + piece + (" …" if seg.cut_end else "")
 
 
-def _footnotes(q: QuestionAnalysis, units: list[Candidate]) -> list[Footnote]:
-    """The footnotes the answer shows (all of them stay in its citations): the legal basis asked
-    for, or a note that adds what the question asks and the quote does not say."""
+def _footnotes(units: list[Candidate]) -> list[Footnote]:
+    """The footnotes the quoted sentences cite (the legal basis of what they say), shown with the answer."""
     notes: list[Footnote] = []
     for u in units:
         notes += [f for f in u.footnotes if f not in notes]
-    if q.kind == AnswerKind.REFERENCE or not rules.on("footnotes-shown"):
-        return notes[:MAX_FOOTNOTES]
-    quoted = set(tokenize(" ".join(u.text for u in units)))
-    asked = {t for t in q.content if "_" not in t and not t.isdigit()}
-    need = NEEDS.get(q.kind)
-    shown = []
-    for f in notes:
-        adds = (asked & set(tokenize(f.text))) - quoted
-        fills = need is not None and not need.search(normalise(" ".join(u.text for u in units))) and need.search(
-            normalise(f.text))
-        if adds or fills:
-            shown.append(f)
-    return shown[:MAX_FOOTNOTES]
+    return notes[:MAX_FOOTNOTES]
 
 
 _ITEM_MARK = re.compile(r"(?m)^(?:\d+\.|[a-zđ]\))")

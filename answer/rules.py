@@ -23,8 +23,6 @@ RULES: dict[str, str] = {
     "next-holds": "a sentence without what the question's kind needs (a date, a figure, a number) takes the next "
                   "sentence that has it, or a plan's task the labelled field after it that has it",
     "complete": "a question the sentence answers only in part takes the next sentence when it adds enough",
-    "footnotes-shown": "besides a legal-basis question's, a footnote is shown in the answer only when it adds what "
-                       "the question asks (all footnotes stay in the citations)",
 }
 
 
