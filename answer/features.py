@@ -113,10 +113,8 @@ def featurise(
     best_sentence_lex = max(float(s_lex[rows_used].max()), 1e-6)
     # ranks among the candidates' own sentences, not the whole index: a library's size must not
     # move the feature (ranks over every sentence pushed a large corpus out of the training range)
-    used = np.array(rows_used)
-    fused = np.zeros(len(s_dense), dtype=np.float64)
-    dense_rank, lexical_rank = _ranks(s_dense[used]), _ranks(s_lex[used])
-    fused[used] = (RRF_K / (RRF_K + dense_rank + 1) + RRF_K / (RRF_K + lexical_rank + 1)) / 2
+    dense_rank, lexical_rank = _ranks(s_dense[rows_used]), _ranks(s_lex[rows_used])
+    fused = dict(zip(rows_used, (RRF_K / (RRF_K + dense_rank + 1) + RRF_K / (RRF_K + lexical_rank + 1)) / 2))
     passages: dict[int, tuple[frozenset[str], float]] = {}
     kinds = [(INDEX[f"{k.value}:{h}"], h) for k, h in KIND_HOLDS if k == q.kind]
     rows_hit = [r for r in (retriever.position(h.passage.id) for h in retrieval.hits) if r is not None]
