@@ -134,11 +134,11 @@ def featurise(
         f[INDEX["sentence_lexical_rel"]] = s_lex[srow] / best_sentence_lex
         f[INDEX["sentence_fused"]] = fused[srow]
 
-        tokens = set(tokenize(c.evidence)) if c.shape == Shape.WINDOW else set(index.token_sets[srow])
+        tokens = set(tokenize(c.evidence)) if c.shape == Shape.WINDOW else set(index.token_set(srow))
         if row not in passages:
             passages[row] = _passage_context(q, retriever, row)
         title_tokens, pinned_context = passages[row]
-        context_tokens = index.token_sets[c.context] if c.context is not None else frozenset()
+        context_tokens = index.token_set(c.context) if c.context is not None else frozenset()
         uni, bi = _cover(qw, tokens)
         f[INDEX["cover"]] = uni
         f[INDEX["cover_bigram"]] = bi

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from index import store as index_store
+from index.cache import BoundedCache
 from index.embeddings import embed_passages, embed_query, load_embedder
 from index.fusion import top_k, weighted_rrf
 from index.lexical import BM25, normalise, tokenize
@@ -78,14 +79,11 @@ class Retriever:
         self._rows = {d: np.array(r, dtype=np.int64) for d, r in rows.items()}
         self._ref_rows = {n: np.array(r, dtype=np.int64) for n, r in refs.items()}
         self._sentences: SentenceIndex | None = None
-        self._tokens: dict[int, frozenset[str]] = {}
+        self._tokens: BoundedCache[int, frozenset[str]] = BoundedCache()
 
     def passage_tokens(self, row: int) -> frozenset[str]:
-        """The lexical tokens of passage ``row`` (its search text), computed once."""
-        tokens = self._tokens.get(row)
-        if tokens is None:
-            tokens = self._tokens[row] = frozenset(tokenize(self.passages[row].search_text))
-        return tokens
+        """The lexical tokens of passage ``row`` (its search text), kept in a bounded cache."""
+        return self._tokens.get(row, lambda: frozenset(tokenize(self.passages[row].search_text)))
 
     @property
     def sentences(self) -> SentenceIndex:

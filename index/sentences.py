@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.cache import BoundedCache
 from index.lexical import BM25, normalise, tokenize
 from ingest.limits import MAX_EMBED_CHARS
 from ingest.models import Passage
@@ -65,37 +66,40 @@ def search_text(passage: Passage, text: str) -> str:
 
 
 class SentenceIndex:
-    """Sentence spans with their vectors and a BM25 of their own (text plus cited footnotes)."""
+    """Sentence spans with their vectors and a BM25 of their own (text plus cited footnotes).
+
+    Only the spans, the vectors and BM25's sparse matrix are held for every sentence; a
+    sentence's tokens and normalised text are derived when asked for and kept in bounded
+    caches, so memory grows with the corpus by the matrix, not by Python objects per sentence.
+    """
 
     def __init__(self, passages: Sequence[Passage], table: SentenceTable, vectors: np.ndarray) -> None:
         self.passages = passages
         self.table = table
         self.vectors = vectors
-        self.tokens: list[list[str]] = []
-        for p, a, b in zip(table.passage.tolist(), table.start.tolist(), table.end.tolist()):
-            self.tokens.append(tokenize(search_text(passages[p], passages[p].text[a:b])))
-        self.bm25 = BM25(self.tokens)
-        self.token_sets = [frozenset(t) for t in self.tokens]
-        self._keys: list[str] | None = None
-        self._search_keys: dict[int, str] = {}
+        self.bm25 = BM25.from_texts(self._search_text(row) for row in range(len(table)))
+        self._token_sets: BoundedCache[int, frozenset[str]] = BoundedCache()
+        self._keys: BoundedCache[int, str] = BoundedCache()
+        self._search_keys: BoundedCache[int, str] = BoundedCache()
+
+    def _text(self, row: int) -> tuple[Passage, str]:
+        p = self.passages[int(self.table.passage[row])]
+        return p, p.text[int(self.table.start[row]) : int(self.table.end[row])]
+
+    def _search_text(self, row: int) -> str:
+        return search_text(*self._text(row))
+
+    def token_set(self, row: int) -> frozenset[str]:
+        """The sentence's lexical tokens (text and cited footnotes), as its BM25 row holds them."""
+        return self._token_sets.get(row, lambda: frozenset(tokenize(self._search_text(row))))
 
     def search_key(self, row: int) -> str:
-        """The sentence and the footnotes it cites, normalised (what a quote of it shows), cached."""
-        key = self._search_keys.get(row)
-        if key is None:
-            p = self.passages[int(self.table.passage[row])]
-            text = p.text[int(self.table.start[row]) : int(self.table.end[row])]
-            key = self._search_keys[row] = normalise(search_text(p, text))
-        return key
+        """The sentence and the footnotes it cites, normalised (what a quote of it shows)."""
+        return self._search_keys.get(row, lambda: normalise(self._search_text(row)))
 
     def key(self, row: int) -> str:
         """The sentence's text under :func:`index.lexical.normalise` (for pattern matching)."""
-        if self._keys is None:
-            self._keys = [
-                normalise(self.passages[p].text[a:b])
-                for p, a, b in zip(self.table.passage.tolist(), self.table.start.tolist(), self.table.end.tolist())
-            ]
-        return self._keys[row]
+        return self._keys.get(row, lambda: normalise(self._text(row)[1]))
 
     def __len__(self) -> int:
         return len(self.table)
