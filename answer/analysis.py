@@ -31,6 +31,15 @@ class AnswerKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Ask:
+    """One of several things a question asks ("… ban hành ngày nào, có hiệu lực từ ngày nào?")."""
+
+    kind: AnswerKind
+    text: str  # that part of the question, as asked
+    content: frozenset[str]  # its tokens that are not asking words
+
+
+@dataclass(frozen=True)
 class QuestionAnalysis:
     """Everything the answering layer needs to know about a question."""
 
@@ -51,6 +60,7 @@ class QuestionAnalysis:
     tokens: tuple[str, ...] = ()  # lexical tokens of the focus
     content: frozenset[str] = field(default_factory=frozenset)  # tokens that are not asking words
     key: str = ""  # normalised focus
+    asks: tuple[Ask, ...] = ()  # the parts of a question that asks several things (else empty)
 
     @property
     def pinned(self) -> tuple[str, ...]:
@@ -68,7 +78,7 @@ def analyse(question: str, documents: dict[str, dict[str, Any]] | None = None) -
     counted = _counted(key)
     unit = _unit(key)
     tokens = tuple(tokenize(focus))
-    content = frozenset(t for t in tokens if not set(t.split("_")) & lx.ASKING_WORDS)
+    content = _content(tokens)
     return QuestionAnalysis(
         text=question,
         focus=focus,
@@ -88,7 +98,37 @@ def analyse(question: str, documents: dict[str, dict[str, Any]] | None = None) -
         tokens=tokens,
         content=content,
         key=focus_key,
+        asks=_asks(focus),
     )
+
+
+def _content(tokens: tuple[str, ...] | list[str]) -> frozenset[str]:
+    return frozenset(t for t in tokens if not set(t.split("_")) & lx.ASKING_WORDS)
+
+
+def _asks(question: str) -> tuple[Ask, ...]:
+    """The question's parts, cut at commas and "và" where each side has its own asking word
+    (a "và" inside a name stays); empty unless there are at least two."""
+    parts: list[str] = []
+    current = ""
+    for piece in lx.ASK_SEPARATOR.split(question):
+        if lx.ASK_SEPARATOR.fullmatch(piece):
+            if lx.INTERROGATIVE.search(current):
+                parts.append(current)
+                current = ""
+            else:
+                current += piece
+            continue
+        current += piece
+    if current.strip():
+        if lx.INTERROGATIVE.search(current) or not parts:
+            parts.append(current)
+        else:
+            parts[-1] += " " + current
+    parts = [p.strip() for p in parts if p.strip()]
+    if len(parts) < 2:
+        return ()
+    return tuple(Ask(_kind(normalise(p)), p, _content(tokenize(p))) for p in parts)
 
 
 def _kind(key: str) -> AnswerKind:

@@ -18,11 +18,12 @@ import numpy as np
 from answer import rules
 from answer import selector as selection
 from answer.analysis import AnswerKind, QuestionAnalysis, analyse
+from answer.asks import second_unit
 from answer.candidates import K_PASSAGES, K_SENTENCES, gather
 from answer.checks import admissible
 from answer.citations import Citation, check_citations, cite
 from answer.expand import expand
-from answer.features import coverage, featurise
+from answer.features import coverage, coverage_of, featurise
 from answer.followup import rewrite_question
 from answer.render import Rendered, render
 from index.retriever import Retriever, ScoredPassage
@@ -141,7 +142,13 @@ class Engine:
         for i in order[: FALLBACKS + 1]:
             unit = expand(q, candidates[i], units, cover)
             unit.score = float(scores[i])
-            rendered = render(q, [unit], self.retriever.passages)
+            quoted = [unit]
+            extra = second_unit(q, unit, candidates, scores, lambda ask: coverage_of(ask.content, self.retriever))
+            if extra is not None:
+                wider = expand(q, extra, units, cover)
+                extra = extra if set(wider.sentences) & set(unit.sentences) else wider
+                quoted = sorted([unit, extra], key=lambda u: u.segments[0].sentence)
+            rendered = render(q, quoted, self.retriever.passages)
             problems = check_citations(rendered.text, rendered.citations)
             if not problems:
                 answer = self._answered(q, rendered, hits, confidence, failures)

@@ -111,3 +111,9 @@ LABELLED_LINE = re.compile(r"^(?:[a-zđ]\)|[-+]|\d+\.)?\s*(?P<label>[^:;.]{3,60}
 ITEM = re.compile(r"^(?:[a-zđ]\)|[-+•])\s*")
 CLAUSE = re.compile(r"^\d+\.\s")
 RECIPIENTS = re.compile(r"^nơi nhận\s*:")
+# A question that asks several things: each part has its own asking word ("… ban hành ngày nào,
+# có hiệu lực từ ngày nào?"). "ai" (who) only in lower case: "AI" is artificial intelligence.
+INTERROGATIVE = re.compile(
+    r"(?i:(?<!\w)(?:bao nhiêu|mấy|nào|gì|bao lâu|khi nào|đâu|thế nào|ra sao|bao giờ)(?!\w))|(?<!\w)ai(?!\w)"
+)
+ASK_SEPARATOR = re.compile(r"(\s*[,;?]\s*|\s+(?:và|còn)\s+)")

@@ -11,10 +11,11 @@ import pytest
 
 from answer import selector
 from answer.analysis import AnswerKind, analyse
+from answer.asks import second_unit
 from answer.candidates import Shape, gather
 from answer.citations import Citation, check_citations
 from answer.expand import expand
-from answer.features import INDEX, NAMES, coverage, featurise
+from answer.features import INDEX, NAMES, coverage, coverage_of, featurise
 from answer.render import render
 from index.retriever import Retrieval, Retriever, ScoredPassage
 from index.sentences import sentence_table
@@ -210,3 +211,32 @@ def test_a_task_of_a_plan_takes_its_field_that_holds_the_date(retriever):
     # asked who leads it, the task is quoted as it is: its next line already says so
     who = analyse("Đơn vị nào chủ trì việc ra mắt ứng dụng tra cứu pháp luật?")
     assert "Tháng 12/2030" not in expand(who, task, units, coverage(who, retriever)).text
+
+
+def test_a_question_asking_two_things_is_cut_into_its_parts():
+    two = analyse("Nghị định được ban hành ngày nào, và có hiệu lực từ ngày nào?")
+    assert [a.kind for a in two.asks] == [AnswerKind.DATE, AnswerKind.DATE]
+    assert "hiệu_lực" in two.asks[1].content
+    # a "và" inside a name, and "AI" (artificial intelligence), do not cut a question
+    assert analyse("Sở Khoa học và Công nghệ chủ trì việc gì?").asks == ()
+    launch = analyse("Khi nào ra mắt AI pháp luật, và sở nào chủ trì?").asks
+    assert [a.text for a in launch] == ["Khi nào ra mắt AI pháp luật", "và sở nào chủ trì"]
+    assert analyse("Chỉ số CCHC năm 2019 đạt bao nhiêu phần trăm?").asks == ()
+
+
+def test_a_second_part_left_open_takes_the_sentence_that_answers_it(retriever):
+    q = analyse("Tỉnh đạt Chỉ số cải cách hành chính bao nhiêu phần trăm, và tiếp nhận bao nhiêu hồ sơ?")
+    retrieval = _retrieval(retriever, [3, 4])
+    anchors = [u for u in gather(q, retrieval.hits, retriever) if u.anchor]
+    index = next(i for i, a in enumerate(anchors) if "81,84%" in a.text and a.shape == Shape.SENTENCE)
+    scores = np.zeros(len(anchors))
+    scores[index] = 1.0
+
+    def part_cover(ask):
+        return coverage_of(ask.content, retriever)
+
+    extra = second_unit(q, anchors[index], anchors, scores, part_cover)
+    assert extra is not None and "34.881 hồ sơ" in extra.text
+    # asked only about the index, nothing is added
+    one = analyse("Tỉnh đạt Chỉ số cải cách hành chính bao nhiêu phần trăm, xếp thứ mấy?")
+    assert second_unit(one, anchors[index], anchors, scores, part_cover) is None

@@ -1,0 +1,71 @@
+"""A question that asks two things gets a second quote when the first does not hold the second.
+
+"Nghị định … ban hành ngày nào, có hiệu lực từ ngày nào?" is answered by two places of a
+document; "… báo trước bao lâu, và ra quyết định trước bao lâu?" by two clauses of an article.
+The chosen unit answers the question as a whole. A part of the question
+(:attr:`QuestionAnalysis.asks`) that asks for a date, a figure or a document number is settled
+when the unit already shows as many of those (what the answer marks) as the question has such
+parts; any other part is open. For an open part, the other sentences of the same document among
+the selector's best eight that cover the part's words clearly better than the unit (and, for a
+date, figure or number, show one the unit does not) are looked at, and the one covering most is
+quoted too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from answer import rules
+from answer.analysis import AnswerKind, Ask, QuestionAnalysis, analyse
+from answer.candidates import Candidate, is_title
+from answer.render import highlights
+
+MARKED = (AnswerKind.DATE, AnswerKind.FIGURE, AnswerKind.REFERENCE)  # what :func:`highlights` marks
+TOP = 8  # the selector's best anchors looked at
+GAIN = 0.25  # how much more of the open part's words the second quote must cover than the first
+ENOUGH = 0.5  # and at least this share of them
+
+
+COUNTED_NEAR = 30  # characters after a figure in which the counted word must follow
+
+
+def _items(part: QuestionAnalysis, text: str) -> set[str]:
+    """What an answer to ``part`` would mark in ``text`` (dates, figures, numbers), normalised; a
+    figure asked as "bao nhiêu hồ sơ" only where "hồ sơ" follows it."""
+    lowered = text.lower()
+    spans = highlights(part, text)
+    if part.kind == AnswerKind.FIGURE and part.unit is None and part.counted:
+        word = re.compile(rf"\b{re.escape(part.counted[0])}\b")
+        spans = [(a, b) for a, b in spans if word.search(lowered[b : b + COUNTED_NEAR])]
+    return {lowered[a:b].strip() for a, b in spans}
+
+
+def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidate], scores: np.ndarray,
+                part_cover: Callable[[Ask], Callable[[Candidate], float]]) -> Candidate | None:
+    """The anchor to quote beside ``unit`` for a part of ``q`` it leaves open, if any.
+
+    ``part_cover(ask)`` gives a unit's share of that part's weighted words.
+    """
+    if len(q.asks) < 2 or not rules.on("two-asks"):
+        return None
+    doc = unit.hit.passage.doc_id
+    quoted = set(unit.sentences)
+    others = [anchors[i] for i in np.argsort(-scores, kind="stable")[:TOP]]
+    others = [c for c in others if c.hit.passage.doc_id == doc and not quoted & set(c.sentences) and not is_title(c)]
+    parts = [analyse(ask.text) for ask in q.asks]
+    wanted = Counter((p.kind, p.unit) for p in parts if p.kind in MARKED)
+    for ask, part in zip(q.asks, parts):
+        marked = part.kind in MARKED
+        have = _items(part, unit.evidence) if marked else set()
+        if marked and len(have) >= wanted[(part.kind, part.unit)]:
+            continue
+        cover = part_cover(ask)
+        floor = max(ENOUGH, cover(unit) + GAIN)
+        fits = [c for c in others if cover(c) >= floor and (not marked or _items(part, c.evidence) - have)]
+        if fits:
+            return max(fits, key=cover)
+    return None
