@@ -27,6 +27,7 @@ K_SENTENCES = 20  # sentences retrieved directly; their passages join the retrie
 LONG_SENTENCE = 450  # longer sentences are also offered as runs of their clauses
 WINDOW_CHARS = 380  # at most this long, a run of clauses
 MAX_UNIT = 600  # the longest unit quoted, lists apart
+MAX_TITLE = 200  # an article's title line is shorter
 MAX_LIST = 800  # a list's lead-in and the items that fit
 MAX_FIELDS = 6  # labelled lines looked at after an item
 _CLAUSE_END = re.compile(r"[;,:]\s+")
@@ -89,14 +90,19 @@ class Candidate:
 
 def is_title(c: Candidate) -> bool:
     """The unit is a title, not content: its article's or section's own title (also when the
-    sentence splitter left it apart from "Điều 36."), the bare "Điều 36." before it, or a line of
-    its document's title ("NÂNG CAO NĂNG LỰC CHO ĐỘI NGŨ …" in the preamble)."""
+    sentence splitter left it apart from "Điều 36.", also in an article an amending text quotes:
+    "“Điều 35a. Kiểm tra …"), the bare "Điều 36." before it, or a line of its document's
+    title ("NÂNG CAO NĂNG LỰC CHO ĐỘI NGŨ …" in the preamble)."""
     text = c.text.strip()
     if lx.ARTICLE_LABEL.fullmatch(text):
         return True
     if len(text) < 8 or text.endswith((".", ";", ":", "!", "?")):
         return False  # a sentence: an article without a title opens with its first sentence
     p = c.hit.passage
+    seg = c.segments[0]
+    if len(text) <= MAX_TITLE and p.text[seg.start : seg.end].strip() == text \
+            and lx.LABEL_BEFORE.search(p.text[: seg.start]):
+        return True  # right after "Điều 35a.", also in an article an amending text quotes
     titles = (p.section.split(" > ")[-1].strip(), (p.heading or "").strip())
     if any(t.endswith(text) for t in titles):
         return True

@@ -69,6 +69,9 @@ YEAR = re.compile(r"\b((?:19|20)\d{2})\b(?!/[^\W\d_])")
 DOC_NUMBER = re.compile(r"\d+(?:/\d{4})?[/-][a-zđ][\wđ&.]*(?:[-/][\wđ&.]+)*")
 ARTICLE = re.compile(r"\bđiều\s+(\d+[a-zđ]?)\b")
 ARTICLE_LABEL = re.compile(r"Điều\s+\d+[a-zđ]?\.?")  # an article's bare label, as written
+# An article's label ending the text before a title the sentence splitter left apart, also in
+# an article an amending text quotes (“Điều 35a. | Kiểm tra …)
+LABEL_BEFORE = re.compile(r"(?:^|\n)[“\"]?Điều\s+\d+[a-zđ]?\.\s*$")
 LEVEL = re.compile(r"\bcấp (tỉnh|huyện|xã|trung ương)\b")
 GENERIC_ACRONYMS = frozenset(
     "CCHC TTHC UBND HĐND QPPL CBCC CNTT BNV CBCCVC VBQPPL HCNN ĐVHC".split()

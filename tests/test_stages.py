@@ -12,7 +12,7 @@ import pytest
 from answer import selector
 from answer.analysis import AnswerKind, analyse
 from answer.asks import second_unit
-from answer.candidates import Shape, gather
+from answer.candidates import Candidate, Segment, Shape, gather, is_title
 from answer.citations import Citation, check_citations
 from answer.expand import expand
 from answer.features import INDEX, NAMES, coverage, coverage_of, featurise
@@ -240,3 +240,17 @@ def test_a_second_part_left_open_takes_the_sentence_that_answers_it(retriever):
     # asked only about the index, nothing is added
     one = analyse("Tỉnh đạt Chỉ số cải cách hành chính bao nhiêu phần trăm, xếp thứ mấy?")
     assert second_unit(one, anchors[index], anchors, scores, part_cover) is None
+
+
+def test_a_title_left_apart_from_its_label_is_a_title_also_in_a_quoted_article():
+    text = "11. Bổ sung Điều 35a:\n“Điều 35a. Kiểm tra việc thực hiện\n1. Nội dung kiểm tra, gồm:"
+    amending = _passage(7, text, "Điều 1. Sửa đổi, bổ sung")
+    hit = ScoredPassage(amending, 1.0, 0.8, 1.0)
+
+    def unit(piece: str) -> Candidate:
+        start = text.index(piece)
+        return Candidate(Shape.SENTENCE, (Segment(0, 0, start, start + len(piece)),), hit, 0, piece)
+
+    assert is_title(unit("Kiểm tra việc thực hiện"))
+    assert not is_title(unit("Nội dung kiểm tra, gồm:"))
+    assert not is_title(unit("Bổ sung Điều 35a:"))
