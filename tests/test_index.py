@@ -18,10 +18,12 @@ from eval.runner import DEFAULT_QUESTIONS
 from eval.scoring import load_questions
 from index import store as index_store
 from index.builder import embed_text, ingest
+from index.cache import BoundedCache
 from index.dense import VectorIndex
 from index.embeddings import embed_query
 from index.lexical import tokenize
 from index.retriever import Mode, Retriever
+from index.sentences import search_text
 from tests.conftest import CORPUS, ROOT
 
 
@@ -192,6 +194,30 @@ def test_bm25s_scores_equal_the_hand_written_bm25_on_the_question_set(corpus_sto
         before, now = old.scores(tokens), r.bm25.scores(tokens)
         np.testing.assert_allclose(now, before, rtol=1e-5, atol=1e-5)
         assert list(np.argsort(-now, kind="stable")[:10]) == list(np.argsort(-before, kind="stable")[:10]), q.id
+
+
+def test_sentence_tokens_derived_on_demand_are_those_the_sentence_bm25_holds(corpus_store: Path):
+    r = Retriever.load(corpus_store)
+    index = r.sentences
+
+    def searched(row: int) -> str:
+        return search_text(r.passages[int(index.table.passage[row])], index.sentence(row).text)
+
+    reference = DictBM25([tokenize(searched(row)) for row in range(len(index))])
+    assert dict(index.bm25.idf) == reference.idf
+    for row in (0, len(index) // 2, len(index) - 1):
+        assert index.token_set(row) == frozenset(tokenize(searched(row)))
+    tokens = tokenize(load_questions(DEFAULT_QUESTIONS)[0].question)
+    np.testing.assert_allclose(index.bm25.scores(tokens), reference.scores(tokens), rtol=1e-5, atol=1e-5)
+
+
+def test_a_bounded_cache_starts_again_when_full():
+    cache: BoundedCache[int, int] = BoundedCache(size=3)
+    made = []
+    for key in [1, 2, 1, 3, 4, 1]:
+        cache.get(key, lambda key=key: made.append(key) or key * 10)
+    assert made == [1, 2, 3, 4, 1]  # 1 again only after the reset at 4
+    assert len(cache) <= 3 and cache.get(4, lambda: -1) == 40
 
 
 def test_an_approximate_vector_index_keeps_recall_and_exact_scores(corpus_store: Path):
