@@ -222,15 +222,12 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
     """Every unit of the retrieved passages, and the fixed places the question asks about."""
     b = _Builder(retriever)
     articles_done: set[tuple[str, str]] = set()
-    recipients = rules.on("recipients")
     for rank, hit in enumerate(hits):
         row = retriever.position(hit.passage.id)
         if row is None:
             continue
         for srow in b.rows(row):
             text = b.text(srow)
-            if recipients and lx.RECIPIENTS.match(b.retriever.sentences.key(srow)):
-                break  # "Nơi nhận: …" lists who gets a copy, not what the document says
             seg = b.segment(srow)
             if len(text) <= LONG_SENTENCE:
                 b.add(Shape.SENTENCE, [seg], hit, rank)

@@ -113,7 +113,6 @@ LABELLED_LINE = re.compile(r"^(?:[a-zđ]\)|[-+]|\d+\.)?\s*(?P<label>[^:;.]{3,60}
 # List structure: items, a clause of an article, a lead-in announcing a list.
 ITEM = re.compile(r"^(?:[a-zđ]\)|[-+•])\s*")
 CLAUSE = re.compile(r"^\d+\.\s")
-RECIPIENTS = re.compile(r"^nơi nhận\s*:")
 # A question that asks several things: each part has its own asking word ("… ban hành ngày nào,
 # có hiệu lực từ ngày nào?"). "ai" (who) only in lower case: "AI" is artificial intelligence.
 INTERROGATIVE = re.compile(

@@ -15,7 +15,6 @@ RULES: dict[str, str] = {
     "other-year": "a unit that names another year than the one asked is not an answer",
     "scope": "a question that names a document is searched within that document",
     "fixed-places": "a document's effect clause, date line and labelled fields are offered as candidates",
-    "recipients": "a decision's 'Nơi nhận' (recipients) block is never quoted",
     "list": "a lead-in brings its items; a list question answered by an item brings the whole list",
     "item-lead": "an item is quoted with the lead-in that announces it",
     "heading": "an article's or section's title never stands alone: a list question takes the article's list "
