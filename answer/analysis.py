@@ -31,15 +31,6 @@ class AnswerKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Ask:
-    """One of several things a question asks ("… ban hành ngày nào, có hiệu lực từ ngày nào?")."""
-
-    kind: AnswerKind
-    text: str  # that part of the question, as asked
-    content: frozenset[str]  # its tokens that are not asking words
-
-
-@dataclass(frozen=True)
 class QuestionAnalysis:
     """Everything the answering layer needs to know about a question."""
 
@@ -60,7 +51,9 @@ class QuestionAnalysis:
     tokens: tuple[str, ...] = ()  # lexical tokens of the focus
     content: frozenset[str] = field(default_factory=frozenset)  # tokens that are not asking words
     key: str = ""  # normalised focus
-    asks: tuple[Ask, ...] = ()  # the parts of a question that asks several things (else empty)
+    # each part of a question that asks several things ("… ban hành ngày nào, có hiệu lực từ
+    # ngày nào?"), analysed as a question of its own; empty for a question that asks one thing
+    asks: tuple[QuestionAnalysis, ...] = ()
 
     @property
     def pinned(self) -> tuple[str, ...]:
@@ -68,8 +61,10 @@ class QuestionAnalysis:
         return (*self.years, *self.numbers, *self.articles, *self.names)
 
 
-def analyse(question: str, documents: dict[str, dict[str, Any]] | None = None) -> QuestionAnalysis:
-    """Read ``question`` once; ``documents`` (the index's catalogue) lets it name documents."""
+def analyse(question: str, documents: dict[str, dict[str, Any]] | None = None, *,
+            parts: bool = True) -> QuestionAnalysis:
+    """Read ``question`` once; ``documents`` (the index's catalogue) lets it name documents.
+    With ``parts``, each part of a question that asks several things is analysed too."""
     scope = find_scope(question, documents or {})
     focus = scope.question if scope.doc_ids else question
     key = normalise(question)
@@ -78,7 +73,7 @@ def analyse(question: str, documents: dict[str, dict[str, Any]] | None = None) -
     counted = _counted(key)
     unit = _unit(key)
     tokens = tuple(tokenize(focus))
-    content = _content(tokens)
+    content = frozenset(t for t in tokens if not set(t.split("_")) & lx.ASKING_WORDS)
     return QuestionAnalysis(
         text=question,
         focus=focus,
@@ -98,15 +93,11 @@ def analyse(question: str, documents: dict[str, dict[str, Any]] | None = None) -
         tokens=tokens,
         content=content,
         key=focus_key,
-        asks=_asks(focus),
+        asks=tuple(analyse(p, parts=False) for p in _parts(focus)) if parts else (),
     )
 
 
-def _content(tokens: tuple[str, ...] | list[str]) -> frozenset[str]:
-    return frozenset(t for t in tokens if not set(t.split("_")) & lx.ASKING_WORDS)
-
-
-def _asks(question: str) -> tuple[Ask, ...]:
+def _parts(question: str) -> list[str]:
     """The question's parts, cut at commas and "và" where each side has its own asking word
     (a "và" inside a name stays); empty unless there are at least two."""
     parts: list[str] = []
@@ -126,9 +117,7 @@ def _asks(question: str) -> tuple[Ask, ...]:
         else:
             parts[-1] += " " + current
     parts = [p.strip() for p in parts if p.strip()]
-    if len(parts) < 2:
-        return ()
-    return tuple(Ask(_kind(normalise(p)), p, _content(tokenize(p))) for p in parts)
+    return parts if len(parts) >= 2 else []
 
 
 def _kind(key: str) -> AnswerKind:

@@ -15,21 +15,21 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from answer import rules
-from answer.analysis import AnswerKind, Ask, QuestionAnalysis, analyse
+from answer.analysis import AnswerKind, QuestionAnalysis
 from answer.candidates import Candidate, is_title
+from answer.features import coverage
 from answer.render import highlights
+from index.retriever import Retriever
 
 MARKED = (AnswerKind.DATE, AnswerKind.FIGURE, AnswerKind.REFERENCE)  # what :func:`highlights` marks
 TOP = 8  # the selector's best anchors looked at
 GAIN = 0.25  # how much more of the open part's words the second quote must cover than the first
 ENOUGH = 0.5  # and at least this share of them
-
-
 COUNTED_NEAR = 30  # characters after a figure in which the counted word must follow
 
 
@@ -45,25 +45,21 @@ def _items(part: QuestionAnalysis, text: str) -> set[str]:
 
 
 def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidate], scores: np.ndarray,
-                part_cover: Callable[[Ask], Callable[[Candidate], float]]) -> Candidate | None:
-    """The anchor to quote beside ``unit`` for a part of ``q`` it leaves open, if any.
-
-    ``part_cover(ask)`` gives a unit's share of that part's weighted words.
-    """
+                retriever: Retriever) -> Candidate | None:
+    """The anchor to quote beside ``unit`` for a part of ``q`` it leaves open, if any."""
     if len(q.asks) < 2 or not rules.on("two-asks"):
         return None
     doc = unit.hit.passage.doc_id
     quoted = set(unit.sentences)
     others = [anchors[i] for i in np.argsort(-scores, kind="stable")[:TOP]]
     others = [c for c in others if c.hit.passage.doc_id == doc and not quoted & set(c.sentences) and not is_title(c)]
-    parts = [analyse(ask.text) for ask in q.asks]
-    wanted = Counter((p.kind, p.unit) for p in parts if p.kind in MARKED)
-    for ask, part in zip(q.asks, parts):
+    wanted = Counter((p.kind, p.unit) for p in q.asks if p.kind in MARKED)
+    for part in q.asks:
         marked = part.kind in MARKED
         have = _items(part, unit.evidence) if marked else set()
         if marked and len(have) >= wanted[(part.kind, part.unit)]:
             continue
-        cover = part_cover(ask)
+        cover = coverage(part, retriever)
         floor = max(ENOUGH, cover(unit) + GAIN)
         fits = [c for c in others if cover(c) >= floor and (not marked or _items(part, c.evidence) - have)]
         if fits:

@@ -23,7 +23,7 @@ from answer.candidates import K_PASSAGES, K_SENTENCES, gather
 from answer.checks import admissible
 from answer.citations import Citation, check_citations, cite
 from answer.expand import expand
-from answer.features import coverage, coverage_of, featurise
+from answer.features import coverage, featurise
 from answer.followup import rewrite_question
 from answer.render import Rendered, render
 from index.retriever import Retriever, ScoredPassage
@@ -143,7 +143,7 @@ class Engine:
             unit = expand(q, candidates[i], units, cover)
             unit.score = float(scores[i])
             quoted = [unit]
-            extra = second_unit(q, unit, candidates, scores, lambda ask: coverage_of(ask.content, self.retriever))
+            extra = second_unit(q, unit, candidates, scores, self.retriever)
             if extra is not None:
                 wider = expand(q, extra, units, cover)
                 extra = extra if set(wider.sentences) & set(unit.sentences) else wider

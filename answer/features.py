@@ -86,15 +86,7 @@ def _share(words: Sequence[str], tokens: set[str] | frozenset[str]) -> float:
 
 def coverage(q: QuestionAnalysis, retriever: Retriever) -> Callable[[Candidate], float]:
     """A unit's share of the question's (IDF-weighted) words (computed when first asked)."""
-    return coverage_of(q.content, retriever)
-
-
-def coverage_of(content: frozenset[str], retriever: Retriever) -> Callable[[Candidate], float]:
-    """A unit's share of the IDF-weighted ``content`` tokens (unigrams), computed when first asked."""
-    bm25 = retriever.bm25
-    default = math.log(1 + max(bm25.n_docs, 1))
-    weights = {t: bm25.idf.get(t, default) for t in content}
-    qw = _Question(weights, sum(w for t, w in weights.items() if "_" not in t) or 1.0, 1.0, (), {}, 1.0)
+    qw = _weights(q, retriever)
     memo: dict[tuple, float] = {}
 
     def cover(unit: Candidate) -> float:

@@ -15,7 +15,7 @@ from answer.asks import second_unit
 from answer.candidates import Candidate, Segment, Shape, gather, is_title
 from answer.citations import Citation, check_citations
 from answer.expand import expand
-from answer.features import INDEX, NAMES, coverage, coverage_of, featurise
+from answer.features import INDEX, NAMES, coverage, featurise
 from answer.render import render
 from index.retriever import Retrieval, Retriever, ScoredPassage
 from index.sentences import sentence_table
@@ -231,15 +231,11 @@ def test_a_second_part_left_open_takes_the_sentence_that_answers_it(retriever):
     index = next(i for i, a in enumerate(anchors) if "81,84%" in a.text and a.shape == Shape.SENTENCE)
     scores = np.zeros(len(anchors))
     scores[index] = 1.0
-
-    def part_cover(ask):
-        return coverage_of(ask.content, retriever)
-
-    extra = second_unit(q, anchors[index], anchors, scores, part_cover)
+    extra = second_unit(q, anchors[index], anchors, scores, retriever)
     assert extra is not None and "34.881 hồ sơ" in extra.text
     # asked only about the index, nothing is added
     one = analyse("Tỉnh đạt Chỉ số cải cách hành chính bao nhiêu phần trăm, xếp thứ mấy?")
-    assert second_unit(one, anchors[index], anchors, scores, part_cover) is None
+    assert second_unit(one, anchors[index], anchors, scores, retriever) is None
 
 
 def test_a_title_left_apart_from_its_label_is_a_title_also_in_a_quoted_article():
