@@ -5,10 +5,11 @@ document; "… báo trước bao lâu, và ra quyết định trước bao lâu?
 The chosen unit answers the question as a whole. A part of the question
 (:attr:`QuestionAnalysis.asks`) that asks for a date, a figure or a document number is settled
 when the unit already shows as many of those (what the answer marks) as the question has such
-parts; any other part is open. For an open part, the other sentences of the same document among
-the selector's best eight that cover the part's words clearly better than the unit (and, for a
-date, figure or number, show one the unit does not) are looked at, and the one covering most is
-quoted too.
+parts; any other part is open, and of two parts asking the same kind the one the unit covers
+least is looked at first. For an open part, the other sentences of the same document among the
+selector's best eight are looked at: for a date, figure or number, those that cover at least half
+of the part's words and show one the unit does not; for any other part, those that cover its words
+clearly better than the unit. The one covering most is quoted too.
 """
 
 from __future__ import annotations
@@ -54,13 +55,15 @@ def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
     others = [anchors[i] for i in np.argsort(-scores, kind="stable")[:TOP]]
     others = [c for c in others if c.hit.passage.doc_id == doc and not quoted & set(c.sentences) and not is_title(c)]
     wanted = Counter((p.kind, p.unit) for p in q.asks if p.kind in MARKED)
-    for part in q.asks:
+    covers = [coverage(part, retriever) for part in q.asks]
+    # the part the unit covers least first: of two parts asking the same kind, it is the open one
+    for part, cover in sorted(zip(q.asks, covers), key=lambda pc: pc[1](unit)):
         marked = part.kind in MARKED
         have = _items(part, unit.evidence) if marked else set()
         if marked and len(have) >= wanted[(part.kind, part.unit)]:
             continue
-        cover = coverage(part, retriever)
-        floor = max(ENOUGH, cover(unit) + GAIN)
+        # a part asking for a date, figure or number the unit lacks is open whatever the unit's words
+        floor = ENOUGH if marked else max(ENOUGH, cover(unit) + GAIN)
         fits = [c for c in others if cover(c) >= floor and (not marked or _items(part, c.evidence) - have)]
         if fits:
             return max(fits, key=cover)

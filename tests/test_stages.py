@@ -53,6 +53,8 @@ PASSAGES = [
     _passage(5, "- Ra mắt ứng dụng tra cứu pháp luật cho cán bộ.\nĐơn vị chủ trì: Sở Tư pháp.\n"
                 "Đơn vị phối hợp: Sở Nội vụ.\nThời gian thực hiện: Tháng 12/2030.\n- Tập huấn cán bộ.\n"
                 "Thời gian thực hiện: Tháng 3/2031.", None),
+    _passage(6, "Trước 06 tháng tính đến thời điểm nghỉ hưu, cơ quan phải ra thông báo nghỉ hưu. "
+                "Trước 03 tháng tính đến thời điểm nghỉ hưu, cơ quan phải ra quyết định nghỉ hưu.", "Điều 12. Nghỉ hưu"),
 ]
 
 
@@ -236,6 +238,20 @@ def test_a_second_part_left_open_takes_the_sentence_that_answers_it(retriever):
     # asked only about the index, nothing is added
     one = analyse("Tỉnh đạt Chỉ số cải cách hành chính bao nhiêu phần trăm, xếp thứ mấy?")
     assert second_unit(one, anchors[index], anchors, scores, retriever) is None
+
+
+def test_of_two_parts_asking_a_duration_the_one_the_unit_leaves_open_takes_its_sentence(retriever):
+    q = analyse("Trước thời điểm nghỉ hưu bao lâu phải ra thông báo nghỉ hưu, và trước bao lâu phải ra quyết định nghỉ hưu?")
+    anchors = [u for u in gather(q, _retrieval(retriever, [6]).hits, retriever) if u.anchor]
+    notice = next(i for i, a in enumerate(anchors) if a.text.startswith("Trước 06 tháng"))
+    scores = np.zeros(len(anchors))
+    scores[notice] = 1.0
+    # the two sentences share most words: what the second adds is the duration the first lacks
+    extra = second_unit(q, anchors[notice], anchors, scores, retriever)
+    assert extra is not None and extra.text.startswith("Trước 03 tháng")
+    # a question asking one duration gets nothing more
+    one = analyse("Trước thời điểm nghỉ hưu bao lâu phải ra thông báo nghỉ hưu?")
+    assert second_unit(one, anchors[notice], anchors, scores, retriever) is None
 
 
 def test_a_title_left_apart_from_its_label_is_a_title_also_in_a_quoted_article():
