@@ -48,6 +48,7 @@ class QuestionAnalysis:
     documents: frozenset[str] = frozenset()  # ids of the documents the question names
     asks_effect: bool = False  # "… có hiệu lực từ ngày nào"
     asks_issue: bool = False  # "… ban hành ngày nào"
+    asks_signer: bool = False  # "Ai ký …"
     tokens: tuple[str, ...] = ()  # lexical tokens of the focus
     content: frozenset[str] = field(default_factory=frozenset)  # tokens that are not asking words
     key: str = ""  # normalised focus
@@ -90,6 +91,7 @@ def analyse(question: str, documents: dict[str, dict[str, Any]] | None = None, *
         documents=scope.doc_ids,
         asks_effect=bool(lx.ASKS_EFFECT.search(key)),
         asks_issue=bool(lx.ASKS_ISSUE.search(key)),
+        asks_signer=bool(lx.ASKS_SIGNER.search(key)),
         tokens=tokens,
         content=content,
         key=focus_key,

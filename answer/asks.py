@@ -52,6 +52,10 @@ def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
         return None
     doc = unit.hit.passage.doc_id
     quoted = set(unit.sentences)
+    if rules.on("signer") and any(p.asks_signer for p in q.asks) and "signer" not in unit.flags:
+        signed = next((c for c in anchors if "signer" in c.flags and c.hit.passage.doc_id == doc), None)
+        if signed is not None and not quoted & set(signed.sentences):
+            return signed
     others = [anchors[i] for i in np.argsort(-scores, kind="stable")[:TOP]]
     others = [c for c in others if c.hit.passage.doc_id == doc and not quoted & set(c.sentences) and not is_title(c)]
     wanted = Counter((p.kind, p.unit) for p in q.asks if p.kind in MARKED)

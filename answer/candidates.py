@@ -18,7 +18,7 @@ from answer import rules
 from answer.analysis import QuestionAnalysis
 from index.lexical import normalise
 from index.retriever import Retriever, ScoredPassage
-from ingest.metadata import PLACE_DATE
+from ingest.metadata import PLACE_DATE, signature
 from ingest.models import Footnote, Passage
 from ingest.passages import footnote_numbers
 
@@ -366,7 +366,8 @@ def _add_clauses(b: _Builder, hit: ScoredPassage, rank: int) -> None:
 
 
 def _fixed_places(q: QuestionAnalysis, hits: list[ScoredPassage], b: _Builder) -> None:
-    """A document's effect clause, its date line and its labelled fields, when the question asks for them."""
+    """A document's effect clause, its date line, its labelled fields and its signature block, when the
+    question asks for them."""
     doc_ids = set(q.documents) or {hits[0].passage.doc_id}
     passages = b.retriever.document_passages(doc_ids)
     ranks = {h.passage.id: r for r, h in enumerate(hits)}
@@ -409,6 +410,30 @@ def _fixed_places(q: QuestionAnalysis, hits: list[ScoredPassage], b: _Builder) -
                     b.add(Shape.SENTENCE, [Segment(row, srow, start, start + len(text))], hit, rank,
                           frozenset({"issue"}))
                 break
+    if q.asks_signer:
+        for row, p in rows:
+            m = signature(p.text) if row is not None else None
+            if m:
+                hit, rank = hit_for(p)
+                b.add(Shape.SENTENCE, _spans(b, row, m.start("role"), m.end("name")), hit, rank, frozenset({"signer"}))
+                break
+
+
+def _spans(b: _Builder, row: int, start: int, end: int) -> list[Segment]:
+    """The parts of the passage's ``start``–``end`` in each of its sentences, without the spaces and
+    markdown marks around them."""
+    text = b.passages[row].text
+    out = []
+    for srow in b.rows(row):
+        _, a, z = b.span(srow)
+        a, z = max(a, start), min(z, end)
+        while a < z and text[a] in " \t\n*_|":
+            a += 1
+        while z > a and text[z - 1] in " \t\n*_|":
+            z -= 1
+        if a < z:
+            out.append(Segment(row, srow, a, z))
+    return out
 
 
 def names_label(question_key: str, label: str) -> bool:

@@ -19,11 +19,11 @@ from answer import rules
 from answer import selector as selection
 from answer.analysis import AnswerKind, QuestionAnalysis, analyse
 from answer.asks import second_unit
-from answer.candidates import K_PASSAGES, K_SENTENCES, gather
+from answer.candidates import K_PASSAGES, K_SENTENCES, Candidate, gather
 from answer.checks import admissible
 from answer.citations import Citation, check_citations, cite
 from answer.expand import expand
-from answer.features import coverage, featurise
+from answer.features import INDEX, coverage, featurise
 from answer.followup import rewrite_question
 from answer.render import Rendered, render
 from index.retriever import Retriever, ScoredPassage
@@ -132,9 +132,12 @@ class Engine:
         failures = 0
         order = list(np.argsort(-scores, kind="stable"))
         best = selection.choose(scores, lengths, self.selector.prefer_shorter)
+        signed, sure = _signed(q, candidates, x, hits)
+        best = best if signed is None else signed
         order = [best, *(i for i in order if i != best)]
         confidence = self.selector.confidence(x, scores, best)
-        if confidence < self.selector.threshold:
+        unsigned = signed is None and _asks_signer(q)  # only a signature block says who signed
+        if unsigned or (confidence < self.selector.threshold and not sure):
             answer = self._abstain(q, hits, confidence)
             answer.evidence = [u.evidence for u in units]
             return answer
@@ -183,6 +186,25 @@ class Engine:
         citations = [_opening(i, h) for i, h in enumerate(nearest, 1)]
         return Answer(q.text, "\n".join(lines), True, citations, {}, hits, q.kind.value,
                       confidence=confidence, check_failures=failures)
+
+
+def _asks_signer(q: QuestionAnalysis) -> bool:
+    return rules.on("signer") and q.asks_signer and not q.asks
+
+
+def _signed(q: QuestionAnalysis, candidates: list[Candidate], x: np.ndarray,
+            hits: list[ScoredPassage]) -> tuple[int | None, bool]:
+    """The signature block that answers "ai ký …" (a question asking one thing), and whether it is
+    sure: the question names its document, or it is the best passage's document and holds everything
+    the question pins."""
+    if not _asks_signer(q):
+        return None, False
+    for i, c in enumerate(candidates):
+        if "signer" in c.flags:
+            doc = c.hit.passage.doc_id
+            pinned = bool(q.pinned) and x[i, INDEX["pinned_context"]] >= 1.0
+            return i, doc in q.documents or (doc == hits[0].passage.doc_id and pinned)
+    return None, False
 
 
 def _opening(n: int, hit: ScoredPassage, limit: int = 300) -> Citation:

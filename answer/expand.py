@@ -25,6 +25,8 @@ COMPLETION_GAIN = 0.2
 
 def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover: Callable[[Candidate], float]) -> Candidate:
     """The unit to quote for the chosen ``anchor`` (``cover``: a unit's share of the question's weight)."""
+    if "signer" in anchor.flags:  # a signature block is quoted as it is
+        return anchor
     row = anchor.segments[0].sentence
     around = [u for u in units if not u.anchor and row in u.sentences]
     pairs = [u for u in around if u.shape == Shape.PAIR]

@@ -108,6 +108,11 @@ ASKS_ISSUE = re.compile(
     r"(?:(?:ban hành|được ký|ký|thông qua)(?: ban hành)?(?: vào)? (?:ngày nào|ngày bao nhiêu|khi nào|bao giờ|hôm nào)|"
     r"ngày (?:ban hành|ký)(?: là)? (?:ngày )?(?:nào|bao nhiêu|khi nào))"
 )
+# who signed: "ai ký …", "ai là người đặt bút ký …", "người ký …", "… ký, là ai" ("đăng ký" is not signing)
+ASKS_SIGNER = re.compile(
+    r"(?<!\w)(?:ai|người nào|vị nào)(?: là người| đã)?(?: đặt bút)? ký(?!\w)|(?<!\w)người (?:đặt bút )?ký(?!\w)|"
+    r"(?<!đăng )(?<!\w)ký(?!\w).{0,80}(?:là ai|bởi ai)(?!\w)"
+)
 ADOPTED = re.compile(r"này (?:đã )?được .{0,160}thông qua ngày \d")
 LABELLED_LINE = re.compile(r"^(?:[a-zđ]\)|[-+]|\d+\.)?\s*(?P<label>[^:;.]{3,60}):")
 # List structure: items, a clause of an article, a lead-in announcing a list.

@@ -22,6 +22,8 @@ RULES: dict[str, str] = {
     "next-holds": "a sentence without what the question's kind needs (a date, a figure, a number) takes the next "
                   "sentence that has it, or a plan's task the labelled field after it that has it",
     "complete": "a question the sentence answers only in part takes the next sentence when it adds enough",
+    "signer": "a question asking who signed a document is answered by its signature block (a part of a "
+              "question asking it, by a second quote)",
     "two-asks": "a question asking two things quotes a second sentence of the same document for a part the "
                 "first leaves open",
 }

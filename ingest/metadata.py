@@ -8,7 +8,7 @@ from typing import Any
 
 from ingest.blocks import Block
 from ingest.references import DOC_NUMBER, kind_from_number
-from ingest.vietnamese import UPPER
+from ingest.vietnamese import LOWER, UPPER
 
 TYPE_WORDS = {
     "NGHỊ ĐỊNH": "Nghị định",
@@ -33,6 +33,14 @@ _NUMBER = re.compile(rf"(?:Số|SỐ|Luật số)\s*:\s*(?P<number>{DOC_NUMBER})
 _TITLE_NUMBER = re.compile(rf"\bsố\s+(?P<number>{DOC_NUMBER})")
 _DATE_WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 PLACE_DATE = re.compile(r"[A-ZĐ][\wÀ-ỹ ]{1,30},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+# A signature block: the signing authority in capitals ("TM. ỦY BAN NHÂN DÂN", "KT. BỘ TRƯỞNG",
+# "THỨ TRƯỞNG"), then the signer's name on its own ("(Đã ký)" and markdown may stand between).
+SIGNATURE = re.compile(
+    rf"(?P<role>(?:(?:KT|TM|TL|TUQ|Q)\.\s*)?[{UPPER}]+(?:[\s*_]+(?:(?:KT|TM|TL|TUQ|Q)\.\s*)?[{UPPER}]+)+)"
+    rf"(?:[\s*_]|\((?:Đã ký|đã ký)\))+"
+    rf"(?P<name>[{UPPER}][{LOWER}]+(?:[ \t]+[{UPPER}][{LOWER}]+){{1,4}})(?=[\s*_|]*(?:$|\n))"
+)
+_SIGNING_ROLE = re.compile(r"TRƯỞNG|CHỦ TỊCH|THỦ TƯỚNG|GIÁM ĐỐC|CHÁNH|BÍ THƯ|TỔNG")
 _PROVINCE = re.compile(rf"(?:TỈNH|THÀNH PHỐ)\s+([{UPPER}][{UPPER} ]+?)(?=\s*(?:-{{2,}}|\||$|\n|CỘNG))")
 _HEAD_SCAN = 40
 _ISSUER_SCAN = 6
@@ -118,4 +126,12 @@ def _issuer(head_text: str, number: str | None) -> str | None:
             return "Chính phủ"
         if re.search(r"QH\d+$", number):
             return "Quốc hội"
+    return None
+
+
+def signature(text: str) -> re.Match[str] | None:
+    """The first signature block in ``text``: groups ``role`` (the signing title) and ``name``."""
+    for m in SIGNATURE.finditer(text):
+        if _SIGNING_ROLE.search(m.group("role")):
+            return m
     return None

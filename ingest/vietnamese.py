@@ -13,6 +13,7 @@ import unicodedata
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 # Upper-case letters, Vietnamese included, for regex classes ("À-Ỹ" would take lower case too).
 UPPER = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x1EF9) if chr(c).isupper() and chr(c).isalpha())
+LOWER = "a-z" + "".join(chr(c) for c in range(0xC0, 0x1EF9) if chr(c).islower() and chr(c).isalpha())
 _SUPER_TO_DIGIT = {ord(c): str(i) for i, c in enumerate(SUPERSCRIPT_DIGITS)}
 _DIGIT_TO_SUPER = {str(i): c for i, c in enumerate(SUPERSCRIPT_DIGITS)}
 

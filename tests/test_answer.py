@@ -47,6 +47,19 @@ def test_effect_date_comes_from_the_documents_own_effect_clause(engine):
     assert ans.citations[0].article == "Điều 44"
 
 
+def test_who_signed_is_answered_from_the_signature_block(engine):
+    ans = engine.ask("Ai ký Quyết định 1378/QĐ-BNV?")
+    assert not ans.abstained
+    assert "KT. BỘ TRƯỞNG" in ans.answer and "Vũ Chiến Thắng" in ans.answer
+    assert ans.citations[0].source == "quyet-dinh-1378-qd-bnv-tthc-noi-bo.md"
+    assert check_citations(ans.answer, ans.citations) == []
+    # asked with the date, the date line and the signature are both quoted
+    both = engine.ask("Chỉ thị 012/CT-UBND của Đắk Lắk ký ngày nào, ai ký?")
+    assert "26 tháng 11 năm 2025" in both.answer and "Trương Công Thái" in both.answer
+    # a decree whose text has no signature block does not say who signed it
+    assert engine.ask("Ai ký Nghị định 172/2025/NĐ-CP?").abstained
+
+
 @pytest.mark.parametrize("question", [
     "Chỉ số CCHC năm 2023 của tỉnh Hà Giang là bao nhiêu?",  # another province and year
     "Chỉ số PAPI năm 2018 của tỉnh Bắc Giang đạt bao nhiêu điểm?",  # the report gives 2019

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from ingest.metadata import signature
 from ingest.pipeline import parse_file
 from ingest.references import find_references
 from ingest.vietnamese import contains, fold_tone_placement, match_key
@@ -137,3 +138,38 @@ def test_articles_an_amending_decree_writes_are_named_in_the_section_path():
     # once the quote closes, the amending article's own clauses are not inside the quoted one
     clause = next(p for p in doc.passages if p.text.startswith("5. Sửa đổi về thời hạn ban hành"))
     assert "“Điều" not in clause.section
+
+
+@pytest.mark.parametrize(("text", "role", "name"), [
+    ("- Lưu: VT, VP.\n|\n**KT. BỘ TRƯỞNG**\nTHỨ TRƯỞNG\nVũ Chiến Thắng\n|", "KT. BỘ TRƯỞNG**\nTHỨ TRƯỞNG", "Vũ Chiến Thắng"),
+    ("**TM. ỦY BAN NHÂN\nDÂN**\n**KT. CHỦ TỊCH**\n**PHÓ CHỦ TỊCH**\n**Phạm Văn Thịnh**", None, "Phạm Văn Thịnh"),
+    ("| Nơi nhận: - Lưu: Văn thư, TCCV (3b). | TM. CHÍNH PHỦ THỦ TƯỚNG Nguyễn Tấn Dũng |",
+     "TM. CHÍNH PHỦ THỦ TƯỚNG", "Nguyễn Tấn Dũng"),
+    ("**CHỦ TỊCH QUỐC HỘI**\n\n*(Đã ký)*\n\n**Trần Thanh Mẫn**", "CHỦ TỊCH QUỐC HỘI", "Trần Thanh Mẫn"),
+])
+def test_a_signature_block_gives_the_signing_title_and_the_signer(text, role, name):
+    m = signature(text)
+    assert m is not None and m.group("name") == name
+    assert role is None or m.group("role") == role
+
+
+@pytest.mark.parametrize("text", [
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc",
+    "BÁO CÁO\nKết quả công tác cải cách hành chính",
+    "ỦY BAN NHÂN DÂN TỈNH BẮC NINH\nSố: 141/KH-UBND",
+])
+def test_a_heading_in_capitals_is_not_a_signature(text):
+    assert signature(text) is None
+
+
+def test_each_signed_document_of_the_corpus_has_its_signer():
+    signed = {}
+    for path in sorted(CORPUS.iterdir()):
+        for passage in parse_file(path).passages:
+            m = signature(passage.text)
+            if m:
+                signed.setdefault(path.name, m.group("name"))
+    assert signed["quyet-dinh-1378-qd-bnv-tthc-noi-bo.md"] == "Vũ Chiến Thắng"
+    assert signed["luat-can-bo-cong-chuc-80-2025-qh15.md"] == "Trần Thanh Mẫn"
+    assert signed["nghi-dinh-48-2013-nd-cp-sua-doi-kiem-soat-tthc.md"] == "Nguyễn Tấn Dũng"
+    assert "nghi-dinh-172-2025-nd-cp-ky-luat-can-bo-cong-chuc.md" not in signed  # the text ends unsigned

@@ -215,6 +215,14 @@ def test_a_task_of_a_plan_takes_its_field_that_holds_the_date(retriever):
     assert "Tháng 12/2030" not in expand(who, task, units, coverage(who, retriever)).text
 
 
+def test_who_signed_is_read_from_the_question_and_registering_is_not_signing():
+    assert analyse("Ai ký Quyết định 1378?").asks_signer
+    assert analyse("Người ký Nghị định 48/2013/NĐ-CP là ai?").asks_signer
+    assert [a.asks_signer for a in analyse("Chỉ thị 012 ký ngày nào, ai ký?").asks] == [False, True]
+    assert not analyse("Người mang hai quốc tịch có được đăng ký dự tuyển không?").asks_signer
+    assert not analyse("Ai có thẩm quyền ký quyết định kỷ luật?").asks_signer  # a competence, not a signature
+
+
 def test_a_question_asking_two_things_is_cut_into_its_parts():
     two = analyse("Nghị định được ban hành ngày nào, và có hiệu lực từ ngày nào?")
     assert [a.kind for a in two.asks] == [AnswerKind.DATE, AnswerKind.DATE]
