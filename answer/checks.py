@@ -13,8 +13,9 @@ from functools import lru_cache
 
 from answer import lexicon as lx
 from answer import rules
-from answer.analysis import QuestionAnalysis, strip_accents
+from answer.analysis import AnswerKind, QuestionAnalysis, strip_accents
 from answer.candidates import Candidate
+from answer.render import highlights
 from index.lexical import normalise
 from index.retriever import Retriever
 
@@ -115,3 +116,16 @@ def other_level(q: QuestionAnalysis, key: str) -> bool:
         return False
     named = set(lx.LEVEL.findall(key))
     return bool(named) and not (named & set(q.levels))
+
+
+def shows_figure(q: QuestionAnalysis, text: str) -> bool:
+    """A question asking a figure ("bao nhiêu", "mấy") is answered only by a quote that shows one: a
+    number (with the asked unit), or a number in words before the asked unit ("quá hai lần"). A
+    question that asks for the items of a list ("theo những mức nào") is not held to it."""
+    if not rules.on("figure-shown") or q.kind != AnswerKind.FIGURE or lx.KIND_CUES_BY_NAME["list"].search(q.key):
+        return True
+    if highlights(q, text):
+        return True
+    if q.unit and q.unit not in ("%", "thời gian"):
+        return bool(re.search(rf"(?<!\w){lx.NUMBER_WORD}(?:\s+{lx.NUMBER_WORD})*\s+{re.escape(q.unit)}(?!\w)", normalise(text)))
+    return False

@@ -20,7 +20,7 @@ from answer import selector as selection
 from answer.analysis import AnswerKind, QuestionAnalysis, analyse
 from answer.asks import second_unit
 from answer.candidates import K_PASSAGES, K_SENTENCES, Candidate, gather
-from answer.checks import admissible
+from answer.checks import admissible, shows_figure
 from answer.citations import Citation, check_citations, cite
 from answer.expand import expand
 from answer.features import INDEX, coverage, featurise
@@ -151,6 +151,10 @@ class Engine:
                 wider = expand(q, extra, units, cover)
                 extra = extra if set(wider.sentences) & set(unit.sentences) else wider
                 quoted = sorted([unit, extra], key=lambda u: u.segments[0].sentence)
+            if not shows_figure(q, "\n".join(u.text for u in quoted)):
+                answer = self._abstain(q, hits, confidence)
+                answer.evidence = evidence
+                return answer
             rendered = render(q, quoted, self.retriever.passages)
             problems = check_citations(rendered.text, rendered.citations)
             if not problems:

@@ -101,6 +101,7 @@ EFFECT_CLAUSE = re.compile(
     r"^(?:điều \d+[a-zđ]?\.\s*)?(?:\d+\.\s*)?(?:luật|nghị định|quyết định|thông tư|chỉ thị|nghị quyết|kế hoạch|"
     r"pháp lệnh|văn bản) này có hiệu lực"
 )
+KIND_CUES_BY_NAME = dict(KIND_CUES)
 ASKS_EFFECT = re.compile(
     r"(?:có|bắt đầu có|phát sinh) hiệu lực.*(?:ngày nào|khi nào|bao giờ|thời điểm nào|từ ngày|kể từ)"
 )
@@ -113,6 +114,8 @@ ASKS_SIGNER = re.compile(
     r"(?<!\w)(?:ai|người nào|vị nào)(?: là người| đã)?(?: đặt bút)? ký(?!\w)|(?<!\w)người (?:đặt bút )?ký(?!\w)|"
     r"(?<!đăng )(?<!\w)ký(?!\w).{0,80}(?:là ai|bởi ai)(?!\w)"
 )
+# numbers Vietnamese texts write in words ("quá hai lần", "mười lăm ngày")
+NUMBER_WORD = r"(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|mươi|lăm|trăm|nghìn|ngàn|triệu|tỷ)"
 ADOPTED = re.compile(r"này (?:đã )?được .{0,160}thông qua ngày \d")
 LABELLED_LINE = re.compile(r"^(?:[a-zđ]\)|[-+]|\d+\.)?\s*(?P<label>[^:;.]{3,60}):")
 # List structure: items, a clause of an article, a lead-in announcing a list.

@@ -24,6 +24,8 @@ RULES: dict[str, str] = {
     "complete": "a question the sentence answers only in part takes the next sentence when it adds enough",
     "signer": "a question asking who signed a document is answered by its signature block (a part of a "
               "question asking it, by a second quote)",
+    "figure-shown": "a question asking a figure is answered only by a quote that shows one (in digits, or in words "
+                    "before the asked unit)",
     "two-asks": "a question asking two things quotes a second sentence of the same document for a part the "
                 "first leaves open",
 }

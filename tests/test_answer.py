@@ -60,6 +60,15 @@ def test_who_signed_is_answered_from_the_signature_block(engine):
     assert engine.ask("Ai ký Nghị định 172/2025/NĐ-CP?").abstained
 
 
+def test_a_figure_question_is_answered_only_by_a_quote_that_shows_a_figure(engine):
+    # the law speaks of annual leave but gives no number of days: the nearest clause is not an answer
+    leave = engine.ask("Luật Cán bộ, công chức 2025 quy định công chức được nghỉ phép bao nhiêu ngày mỗi năm?")
+    assert leave.abstained
+    # a number written in words before the asked unit is a figure
+    trips = engine.ask("Không để người dân đi lại bổ sung hồ sơ quá mấy lần?")
+    assert not trips.abstained and "quá hai lần" in trips.answer
+
+
 @pytest.mark.parametrize("question", [
     "Chỉ số CCHC năm 2023 của tỉnh Hà Giang là bao nhiêu?",  # another province and year
     "Chỉ số PAPI năm 2018 của tỉnh Bắc Giang đạt bao nhiêu điểm?",  # the report gives 2019

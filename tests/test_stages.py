@@ -13,6 +13,7 @@ from answer import selector
 from answer.analysis import AnswerKind, analyse
 from answer.asks import second_unit
 from answer.candidates import Candidate, Segment, Shape, gather, is_title
+from answer.checks import shows_figure
 from answer.citations import Citation, check_citations
 from answer.expand import expand
 from answer.features import INDEX, NAMES, coverage, featurise
@@ -221,6 +222,17 @@ def test_who_signed_is_read_from_the_question_and_registering_is_not_signing():
     assert [a.asks_signer for a in analyse("Chỉ thị 012 ký ngày nào, ai ký?").asks] == [False, True]
     assert not analyse("Người mang hai quốc tịch có được đăng ký dự tuyển không?").asks_signer
     assert not analyse("Ai có thẩm quyền ký quyết định kỷ luật?").asks_signer  # a competence, not a signature
+
+
+def test_a_figure_is_shown_in_digits_or_in_words_before_the_asked_unit():
+    days = analyse("Công chức được nghỉ phép bao nhiêu ngày?")
+    assert shows_figure(days, "Công chức được nghỉ 12 ngày mỗi năm.")
+    assert not shows_figure(days, "1. Công chức được nghỉ hằng năm theo quy định của pháp luật về lao động.")
+    trips = analyse("Không bắt người dân đi lại quá mấy lần?")
+    assert shows_figure(trips, "không để cá nhân phải đi lại bổ sung hồ sơ quá hai lần cho một vụ việc")
+    # a question asking the items of a list is not held to a figure, nor is any other kind
+    assert shows_figure(analyse("Công chức được xếp loại theo những mức nào?"), "a) Hoàn thành tốt nhiệm vụ;")
+    assert shows_figure(analyse("Ai chủ trì?"), "Sở Tư pháp chủ trì.")
 
 
 def test_a_question_asking_two_things_is_cut_into_its_parts():
