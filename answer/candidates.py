@@ -28,7 +28,7 @@ LONG_SENTENCE = 450  # longer sentences are also offered as runs of their clause
 WINDOW_CHARS = 380  # at most this long, a run of clauses
 MAX_UNIT = 600  # the longest unit quoted, lists apart
 MAX_TITLE = 200  # an article's title line is shorter
-MAX_LIST = 800  # a list's lead-in and the items that fit
+MAX_LIST = 1200  # a list's lead-in and the items that fit
 MAX_FIELDS = 6  # labelled lines looked at after an item
 _CLAUSE_END = re.compile(r"[;,:]\s+")
 

@@ -40,6 +40,13 @@ def test_a_list_question_brings_the_items_of_the_article(engine):
     assert "Khiển trách" in ans.answer and "Cảnh cáo" in ans.answer
 
 
+def test_a_long_list_is_quoted_to_its_last_item(engine):
+    ans = engine.ask("Theo Nghị định 172/2025/NĐ-CP, những trường hợp nào chưa xem xét xử lý kỷ luật cán bộ, công chức?")
+    assert not ans.abstained and len(ans.answer) > 800  # a list may run past the 600 characters of other answers
+    assert "ốm nặng" in ans.answer and "mang thai" in ans.answer and "đang bị khởi tố" in ans.answer
+    assert check_citations(ans.answer, ans.citations) == []
+
+
 def test_effect_date_comes_from_the_documents_own_effect_clause(engine):
     ans = engine.ask("Luật Cán bộ, công chức số 80/2025/QH15 có hiệu lực thi hành từ ngày nào?")
     assert not ans.abstained
