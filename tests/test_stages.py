@@ -230,6 +230,8 @@ def test_a_figure_is_shown_in_digits_or_in_words_before_the_asked_unit():
     assert not shows_figure(days, "1. Công chức được nghỉ hằng năm theo quy định của pháp luật về lao động.")
     trips = analyse("Không bắt người dân đi lại quá mấy lần?")
     assert shows_figure(trips, "không để cá nhân phải đi lại bổ sung hồ sơ quá hai lần cho một vụ việc")
+    # a source's own bracketed number is a figure, not a citation marker
+    assert shows_figure(analyse("Sinh viên đóng học phí theo mức nào?"), "theo mức [32] tín chỉ")
     # a question asking the items of a list is not held to a figure, nor is any other kind
     assert shows_figure(analyse("Công chức được xếp loại theo những mức nào?"), "a) Hoàn thành tốt nhiệm vụ;")
     assert shows_figure(analyse("Ai chủ trì?"), "Sở Tư pháp chủ trì.")
