@@ -49,6 +49,7 @@ class QuestionAnalysis:
     asks_effect: bool = False  # "… có hiệu lực từ ngày nào"
     asks_issue: bool = False  # "… ban hành ngày nào"
     asks_signer: bool = False  # "Ai ký …"
+    asks_items: bool = False  # "theo những mức nào": a list's items are asked, whatever the kind
     tokens: tuple[str, ...] = ()  # lexical tokens of the focus
     content: frozenset[str] = field(default_factory=frozenset)  # tokens that are not asking words
     key: str = ""  # normalised focus
@@ -92,6 +93,7 @@ def analyse(question: str, documents: dict[str, dict[str, Any]] | None = None, *
         asks_effect=bool(lx.ASKS_EFFECT.search(key)),
         asks_issue=bool(lx.ASKS_ISSUE.search(key)),
         asks_signer=bool(lx.ASKS_SIGNER.search(key)),
+        asks_items=bool(lx.LIST_CUE.search(focus_key)),
         tokens=tokens,
         content=content,
         key=focus_key,

@@ -15,8 +15,7 @@ from answer import lexicon as lx
 from answer import rules
 from answer.analysis import AnswerKind, QuestionAnalysis, strip_accents
 from answer.candidates import Candidate
-from answer.citations import MARKER
-from answer.render import highlights
+from answer.render import as_displayed, highlights
 from index.lexical import normalise
 from index.retriever import Retriever
 
@@ -123,10 +122,9 @@ def shows_figure(q: QuestionAnalysis, text: str) -> bool:
     """A question asking a figure ("bao nhiêu", "mấy") is answered only by a quote that shows one: a
     number (with the asked unit), or a number in words before the asked unit ("quá hai lần"). A
     question that asks for the items of a list ("theo những mức nào") is not held to it."""
-    if not rules.on("figure-shown") or q.kind != AnswerKind.FIGURE or lx.KIND_CUES_BY_NAME["list"].search(q.key):
+    if not rules.on("figure-shown") or q.kind != AnswerKind.FIGURE or q.asks_items:
         return True
-    shown = MARKER.sub(lambda m: f"［{m.group(1)}］", text)  # a source's own "[32]" is a figure, as displayed
-    if highlights(q, shown):
+    if highlights(q, as_displayed(text)):  # a source's own "[32]" is a figure, as the quote shows it
         return True
     if q.unit and q.unit not in ("%", "thời gian"):
         return bool(re.search(rf"(?<!\w){lx.NUMBER_WORD}(?:\s+{lx.NUMBER_WORD})*\s+{re.escape(q.unit)}(?!\w)", normalise(text)))

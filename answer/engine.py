@@ -137,11 +137,9 @@ class Engine:
         order = [best, *(i for i in order if i != best)]
         confidence = self.selector.confidence(x, scores, best)
         unsigned = signed is None and _asks_signer(q)  # only a signature block says who signed
-        if unsigned or (confidence < self.selector.threshold and not sure):
-            answer = self._abstain(q, hits, confidence)
-            answer.evidence = [u.evidence for u in units]
-            return answer
         evidence = [u.evidence for u in units]
+        if unsigned or (confidence < self.selector.threshold and not sure):
+            return self._abstain(q, hits, confidence, evidence=evidence)
         for i in order[: FALLBACKS + 1]:
             unit = expand(q, candidates[i], units, cover)
             unit.score = float(scores[i])
@@ -152,9 +150,7 @@ class Engine:
                 extra = extra if set(wider.sentences) & set(unit.sentences) else wider
                 quoted = sorted([unit, extra], key=lambda u: u.segments[0].sentence)
             if not shows_figure(q, "\n".join(u.text for u in quoted)):
-                answer = self._abstain(q, hits, confidence)
-                answer.evidence = evidence
-                return answer
+                return self._abstain(q, hits, confidence, failures, evidence)
             rendered = render(q, quoted, self.retriever.passages)
             problems = check_citations(rendered.text, rendered.citations)
             if not problems:
@@ -163,9 +159,7 @@ class Engine:
                 return answer
             failures += 1
             log.error("citation check failed (%s) for %r; trying the next candidate", problems, q.text[:120])
-        with self._lock:
-            self.check_failures += failures
-        return self._abstain(q, hits, confidence, failures)
+        return self._abstain(q, hits, confidence, failures, evidence)
 
     def _answered(self, q: QuestionAnalysis, rendered: Rendered, hits: list[ScoredPassage], confidence: float,
                   failures: int) -> Answer:
@@ -181,7 +175,11 @@ class Engine:
                       highlights=rendered.highlights if text == rendered.text else [],
                       confidence=confidence, check_failures=failures)
 
-    def _abstain(self, q: QuestionAnalysis, hits: list[ScoredPassage], confidence: float, failures: int = 0) -> Answer:
+    def _abstain(self, q: QuestionAnalysis, hits: list[ScoredPassage], confidence: float, failures: int = 0,
+                 evidence: list[str] | None = None) -> Answer:
+        if failures:
+            with self._lock:
+                self.check_failures += failures
         nearest = hits[:NEAREST]
         lines = [ABSTAIN_TEXT]
         for i, hit in enumerate(nearest, 1):
@@ -189,7 +187,7 @@ class Engine:
             lines.append(f"[{i}] {hit.passage.document} — {where}")
         citations = [_opening(i, h) for i, h in enumerate(nearest, 1)]
         return Answer(q.text, "\n".join(lines), True, citations, {}, hits, q.kind.value,
-                      confidence=confidence, check_failures=failures)
+                      confidence=confidence, check_failures=failures, evidence=evidence or [])
 
 
 def _asks_signer(q: QuestionAnalysis) -> bool:

@@ -47,6 +47,8 @@ KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("definition", re.compile(r"\b(?:là gì|được hiểu (?:là|như thế nào)|nghĩa là|khái niệm)\b")),
     ("yesno", re.compile(r"\b(?:có phải|đúng hay sai|đúng không|hay không|được không|không\s*\??$)")),
 )
+# "những … nào", "gồm những gì": the question asks for a list's items, whatever else decides its kind
+LIST_CUE = dict(KIND_CUES)["list"]
 
 # "bao nhiêu / mấy <counted>": the words after the asking word name what is counted.
 COUNT_ASK = re.compile(r"\b(?:bao nhiêu|mấy)\b")
@@ -101,7 +103,6 @@ EFFECT_CLAUSE = re.compile(
     r"^(?:điều \d+[a-zđ]?\.\s*)?(?:\d+\.\s*)?(?:luật|nghị định|quyết định|thông tư|chỉ thị|nghị quyết|kế hoạch|"
     r"pháp lệnh|văn bản) này có hiệu lực"
 )
-KIND_CUES_BY_NAME = dict(KIND_CUES)
 ASKS_EFFECT = re.compile(
     r"(?:có|bắt đầu có|phát sinh) hiệu lực.*(?:ngày nào|khi nào|bao giờ|thời điểm nào|từ ngày|kể từ)"
 )

@@ -65,9 +65,13 @@ def render(q: QuestionAnalysis, units: list[Candidate], passages: list[Passage])
     return Rendered(answer, ordered, highlights(q, answer))
 
 
+def as_displayed(text: str) -> str:
+    """Source text as a quote shows it: a source's own "[32]" is not a citation marker."""
+    return MARKER.sub(lambda m: f"［{m.group(1)}］", text)
+
+
 def _display(text: str, seg: Segment) -> str:
-    piece = text[seg.start : seg.end]
-    piece = MARKER.sub(lambda m: f"［{m.group(1)}］", piece)  # a source's own "[32]" is not a marker
+    piece = as_displayed(text[seg.start : seg.end])
     return ("… " if seg.cut_start else "") + piece + (" …" if seg.cut_end else "")
 
 
