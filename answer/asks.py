@@ -9,7 +9,9 @@ parts; any other part is open, and of two parts asking the same kind the one the
 least is looked at first. For an open part, the other sentences of the same document among the
 selector's best eight are looked at: for a date, figure or number, those that cover at least half
 of the part's words and show one the unit does not; for any other part, those that cover its words
-clearly better than the unit. The one covering most is quoted too.
+clearly better than the unit. The one covering most is quoted too. When no part is found open
+that way, the selector itself judges (:func:`by_selector`): each part is scored as a question of
+its own, and a part whose best anchor clearly outscores the unit is answered by that anchor.
 """
 
 from __future__ import annotations
@@ -23,15 +25,18 @@ import numpy as np
 from answer import rules
 from answer.analysis import AnswerKind, QuestionAnalysis
 from answer.candidates import Candidate, is_title
-from answer.features import coverage
+from answer.features import coverage, featurise
 from answer.render import highlights
-from index.retriever import Retriever
+from answer.selector import Selector
+from index.lexical import tokenize
+from index.retriever import Retrieval, Retriever
 
 MARKED = (AnswerKind.DATE, AnswerKind.FIGURE, AnswerKind.REFERENCE)  # what :func:`highlights` marks
 TOP = 8  # the selector's best anchors looked at
 GAIN = 0.25  # how much more of the open part's words the second quote must cover than the first
 ENOUGH = 0.5  # and at least this share of them
 COUNTED_NEAR = 30  # characters after a figure in which the counted word must follow
+MARGIN = 1.0  # how far (in the selector's log-odds) a part's best anchor must lead the unit's own
 
 
 def _items(part: QuestionAnalysis, text: str) -> set[str]:
@@ -46,8 +51,10 @@ def _items(part: QuestionAnalysis, text: str) -> set[str]:
 
 
 def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidate], scores: np.ndarray,
-                retriever: Retriever) -> Candidate | None:
-    """The anchor to quote beside ``unit`` for a part of ``q`` it leaves open, if any."""
+                retriever: Retriever, retrieval: Retrieval | None = None,
+                selector: Selector | None = None) -> Candidate | None:
+    """The anchor to quote beside ``unit`` for a part of ``q`` it leaves open, if any: by the
+    parts' words and marked items, else (given ``retrieval`` and ``selector``) by :func:`by_selector`."""
     if len(q.asks) < 2 or not rules.on("two-asks"):
         return None
     doc = unit.hit.passage.doc_id
@@ -71,4 +78,35 @@ def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
         fits = [c for c in others if cover(c) >= floor and (not marked or _items(part, c.evidence) - have)]
         if fits:
             return max(fits, key=cover)
+    if retrieval is not None and selector is not None:
+        return by_selector(q, unit, anchors, retrieval, retriever, selector)
     return None
+
+
+
+def by_selector(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidate], retrieval: Retrieval,
+                retriever: Retriever, selector: Selector) -> Candidate | None:
+    """The anchor the selector would choose for a part of ``q`` the unit leaves open, if any.
+
+    Each part is scored as a question of its own (its words, its kind; the sentences' dense
+    similarity stays the whole question's). A part is open when the best anchor of the unit's
+    document outscores the unit's own sentences by :data:`MARGIN`; of several open parts, the
+    one with the widest lead is answered.
+    """
+    doc = unit.hit.passage.doc_id
+    quoted = set(unit.sentences)
+    own = [i for i, c in enumerate(anchors) if set(c.sentences) <= quoted]
+    others = [i for i, c in enumerate(anchors)
+              if c.hit.passage.doc_id == doc and not quoted & set(c.sentences) and not is_title(c)]
+    if len(q.asks) < 2 or not own or not others:
+        return None
+    lead, chosen = MARGIN, None
+    for part in q.asks:
+        lexical = retriever.sentences.bm25.scores(tokenize(part.focus))
+        scored = Retrieval(retrieval.hits, retrieval.sentence_dense, lexical, retrieval.query_vector)
+        s = selector.scores(featurise(part, list(anchors), scored, retriever))
+        best = max(others, key=lambda i: s[i])
+        gap = float(s[best] - max(s[i] for i in own))
+        if gap > lead:
+            lead, chosen = gap, anchors[best]
+    return chosen

@@ -144,7 +144,7 @@ class Engine:
             unit = expand(q, candidates[i], units, cover)
             unit.score = float(scores[i])
             quoted = [unit]
-            extra = second_unit(q, unit, candidates, scores, self.retriever)
+            extra = second_unit(q, unit, candidates, scores, self.retriever, retrieval, self.selector)
             if extra is not None:
                 wider = expand(q, extra, units, cover)
                 extra = extra if set(wider.sentences) & set(unit.sentences) else wider

@@ -11,7 +11,7 @@ import pytest
 
 from answer import selector
 from answer.analysis import AnswerKind, analyse
-from answer.asks import second_unit
+from answer.asks import by_selector, second_unit
 from answer.candidates import Candidate, Segment, Shape, gather, is_title
 from answer.checks import shows_figure
 from answer.citations import Citation, check_citations
@@ -288,3 +288,18 @@ def test_a_title_left_apart_from_its_label_is_a_title_also_in_a_quoted_article()
     assert is_title(unit("Kiểm tra việc thực hiện"))
     assert not is_title(unit("Nội dung kiểm tra, gồm:"))
     assert not is_title(unit("Bổ sung Điều 35a:"))
+
+
+def test_the_selector_finds_the_sentence_for_the_part_a_quote_leaves_open(retriever):
+    from answer import selector as selection
+
+    q = analyse("Trước thời điểm nghỉ hưu bao lâu phải ra thông báo nghỉ hưu, và trước bao lâu phải ra quyết định nghỉ hưu?")
+    retrieval = _retrieval(retriever, [6, 3])
+    anchors = [u for u in gather(q, retrieval.hits, retriever) if u.anchor]
+    notice = next(i for i, a in enumerate(anchors) if a.text.startswith("Trước 06 tháng"))
+    model = selection.load()
+    extra = by_selector(q, anchors[notice], anchors, retrieval, retriever, model)
+    assert extra is not None and extra.text.startswith("Trước 03 tháng")
+    # a question asking one thing has no open part
+    one = analyse("Trước thời điểm nghỉ hưu bao lâu phải ra thông báo nghỉ hưu?")
+    assert by_selector(one, anchors[notice], anchors, retrieval, retriever, model) is None
