@@ -43,6 +43,7 @@ eval: $(STAMP) index
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind4.jsonl --out eval/results-blind4.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind5.jsonl --out eval/results-blind5.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind6.jsonl --out eval/results-blind6.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind7.jsonl --out eval/results-blind7.jsonl
 
 bench: $(STAMP) index
 	$(BIN)/python -m eval.bench --store $(STORE)
