@@ -304,7 +304,7 @@ def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
             if item_kind == "clause" and not _announces(text) and items:
                 continue  # a clause's second sentence: not an item of its own
             break
-        if kind == "clause" and nested_in_clause:
+        if kind == "clause" and (nested_in_clause or item_kind == "point"):
             break  # the next clause of the article ends this clause's points
         if item_kind is None:
             item_kind = kind

