@@ -52,3 +52,20 @@ def test_the_threshold_refuses_at_most_five_percent_of_answerable_questions(exam
     threshold = train.choose_threshold(examples, confidence)
     answerable = np.array([e.answerable for e in examples])
     assert np.mean(confidence[answerable] < threshold) <= train.MAX_REFUSED
+
+
+def test_the_threshold_is_also_held_on_questions_written_by_others_and_never_trained_on(examples):
+    # the calibration sets exist, and none is a training source or a set kept for judging
+    assert all((EVAL / f"{name}.jsonl").is_file() for name in train.CALIBRATION)
+    assert not {"questions", "holdout", "blind"} & set(train.CALIBRATION)
+    # a source that refuses more pulls the threshold down: each source weighs the same
+    rng = np.random.default_rng(0)
+    dev = [e for e in examples if e.answerable and not e.withheld][:60]
+    own = [Example("own", e.qid, e.group, e.kind, True, e.features, e.labels, e.lengths) for e in dev]
+    confidence = rng.uniform(0.2, 1.0, len(dev))
+    alone = train.choose_threshold(dev, confidence)
+    low = np.concatenate([confidence, rng.uniform(0.0, 0.3, len(own))])
+    both = train.choose_threshold([*dev, *own], low)
+    assert both < alone
+    answerable = np.array([True] * len(low))
+    assert np.mean(low[answerable] < both) <= train.MAX_REFUSED
