@@ -32,7 +32,11 @@ ISSUERS = (
 _NUMBER = re.compile(rf"(?:Số|SỐ|Luật số)\s*:\s*(?P<number>{DOC_NUMBER})")
 _TITLE_NUMBER = re.compile(rf"\bsố\s+(?P<number>{DOC_NUMBER})")
 _DATE_WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
-PLACE_DATE = re.compile(r"[A-ZĐ][\wÀ-ỹ ]{1,30},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+# "Hà Nội, ngày 30 tháng 6 năm 2025": a place of capitalised words (so the motto "… Hạnh phúc" the
+# line may follow is not taken for part of it), then the date.
+PLACE_DATE = re.compile(
+    rf"[{UPPER}][{LOWER}]*(?:[ \t]+[{UPPER}][{LOWER}]*){{0,4}},\s*ngày\s+(\d{{1,2}})\s+tháng\s+(\d{{1,2}})\s+năm\s+(\d{{4}})"
+)
 # A signature block: the signing authority in capitals ("TM. ỦY BAN NHÂN DÂN", "KT. BỘ TRƯỞNG",
 # "THỨ TRƯỞNG"), then the signer's name on its own ("(Đã ký)" and markdown may stand between).
 SIGNATURE = re.compile(

@@ -318,7 +318,8 @@ def _library(doc: str, number: str, texts: list[str], article: str = "Điều 20
 
 def test_a_named_document_asked_when_issued_and_from_when_in_effect_quotes_its_date_line_and_effect_clause():
     r, passages = _library("nd-77", "77/2031/NĐ-CP", [
-        "CHÍNH PHỦ\nSố: 77/2031/NĐ-CP\nHà Nội, ngày 15 tháng 5 năm 2031\nNGHỊ ĐỊNH\nQuy định về tiếp công dân",
+        "CHÍNH PHỦ\nSố: 77/2031/NĐ-CP\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc "
+        "Hà Nội, ngày 15 tháng 5 năm 2031\nNGHỊ ĐỊNH\nQuy định về tiếp công dân",  # the motto runs into the date line
         "Điều 20. Hiệu lực thi hành\nNghị định này có hiệu lực thi hành kể từ ngày 01 tháng 7 năm 2031."])
     q = analyse("Nghị định 77/2031/NĐ-CP được ban hành ngày nào và có hiệu lực từ ngày nào?", r.documents)
     assert "nd-77" in q.documents and len(q.asks) == 2
