@@ -84,13 +84,12 @@ def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
     return None
 
 
-
 def _fixed_place(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidate]) -> Candidate | None:
     """The place of the unit's document that holds what a part asks of the document itself: its
     signature block (who signed), and, when the question names that document, its date line (when
     it was issued) or its effect clause (from when it applies)."""
     doc = unit.hit.passage.doc_id
-    asked = []
+    asked: list[str] = []
     if rules.on("signer") and any(p.asks_signer for p in q.asks):
         asked.append("signer")
     if rules.on("fixed-places") and doc in q.documents:
