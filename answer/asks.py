@@ -59,13 +59,11 @@ def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
     parts' words and marked items, else (given ``retrieval`` and ``selector``) by :func:`by_selector`."""
     if len(q.asks) < 2 or not rules.on("two-asks"):
         return None
-    doc = unit.hit.passage.doc_id
-    quoted = set(unit.sentences)
     place = _fixed_place(q, unit, anchors)
     if place is not None:
         return place
     others = [anchors[i] for i in np.argsort(-scores, kind="stable")[:TOP]]
-    others = [c for c in others if c.hit.passage.doc_id == doc and not quoted & set(c.sentences) and not is_title(c)]
+    others = [c for c in others if _beside(unit, c)]
     wanted = Counter((p.kind, p.unit) for p in q.asks if p.kind in MARKED)
     covers = [coverage(part, retriever) for part in q.asks]
     # the part the unit covers least first: of two parts asking the same kind, it is the open one
@@ -82,6 +80,12 @@ def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
     if retrieval is not None and selector is not None:
         return by_selector(q, unit, anchors, retrieval, retriever, selector)
     return None
+
+
+def _beside(unit: Candidate, c: Candidate) -> bool:
+    """``c`` may be quoted beside ``unit``: the same document, no sentence in common, not a title."""
+    return c.hit.passage.doc_id == unit.hit.passage.doc_id and not set(unit.sentences) & set(c.sentences) \
+        and not is_title(c)
 
 
 def _fixed_place(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidate]) -> Candidate | None:
@@ -114,11 +118,9 @@ def by_selector(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
     document outscores the unit's own sentences by :data:`MARGIN`; of several open parts, the
     one with the widest lead is answered.
     """
-    doc = unit.hit.passage.doc_id
     quoted = set(unit.sentences)
     own = [i for i, c in enumerate(anchors) if set(c.sentences) <= quoted]
-    others = [i for i, c in enumerate(anchors)
-              if c.hit.passage.doc_id == doc and not quoted & set(c.sentences) and not is_title(c)]
+    others = [i for i, c in enumerate(anchors) if _beside(unit, c)]
     if len(q.asks) < 2 or not own or not others:
         return None
     lead, chosen = MARGIN, None

@@ -21,6 +21,7 @@ import json
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,10 +199,9 @@ def choose_threshold(exs: list[Example], confidence: np.ndarray) -> float:
     return float(threshold)
 
 
-def gather_examples(store: Path, cache: Path, with_alqac: bool) -> list[Example]:
+def gather_examples(corpus: Retriever, cache: Path, with_alqac: bool) -> list[Example]:
     """Every labelled source, through the same stages as ``Engine.ask``."""
     out: list[Example] = []
-    corpus = Retriever.load(store)
     out += examples.question_set(corpus, REPO / "eval" / "questions.jsonl", "dev", withhold=True)
     log.info("dev: %d examples", len(out))
     if datasets.uit_available():
@@ -212,40 +212,8 @@ def gather_examples(store: Path, cache: Path, with_alqac: bool) -> list[Example]
     return out
 
 
-def _confidence(model: Linear, confidence: Linear, e: Example, shorter: float) -> float:
-    """The final model's calibrated confidence in its choice for ``e``."""
-    scores = model.logit(e.features.astype(np.float64))
-    row = confidence_row(e.features, scores, choose(scores, e.lengths, shorter))
-    return float(1 / (1 + np.exp(-confidence.logit(row[None, :])[0])))
-
-
-def _calibration_report(model: Linear, cal: list[Example], shorter: float, conf: np.ndarray,
-                        threshold: float) -> dict:
-    answerable = [i for i, e in enumerate(cal) if e.answerable]
-    negative = [i for i, e in enumerate(cal) if not e.answerable]
-    right = []
-    for i in answerable:
-        e = cal[i]
-        best = choose(model.logit(e.features.astype(np.float64)), e.lengths, shorter)
-        right.append(e.holds is not None and bool(e.holds[best]))
-    kept = [conf[i] >= threshold for i in answerable]
-    y = np.array([r for r in right] + [False] * len(negative), dtype=float)
-    c = np.concatenate([conf[answerable], conf[negative]])
-    return {
-        "selection": float(np.mean(right)) if right else None,
-        "answered_right": float(np.mean([r and k for r, k in zip(right, kept)])) if right else None,
-        "refused_answerable": float(1 - np.mean(kept)) if kept else None,
-        "abstained_negative": float(np.mean([conf[i] < threshold for i in negative])) if negative else None,
-        "auc": float(roc_auc_score(y, c)) if 0 < y.sum() < len(y) else None,
-        "median_chars": int(np.median([cal[i].lengths[choose(model.logit(cal[i].features.astype(np.float64)),
-                                                               cal[i].lengths, shorter)] for i in answerable]))
-        if answerable else None,
-    }
-
-
-def calibration_examples(store: Path) -> list[Example]:
+def calibration_examples(corpus: Retriever) -> list[Example]:
     """The calibration sets' questions through the same stages (source ``own``)."""
-    corpus = Retriever.load(store)
     out: list[Example] = []
     for name in CALIBRATION:
         path = REPO / "eval" / f"{name}.jsonl"
@@ -255,7 +223,7 @@ def calibration_examples(store: Path) -> list[Example]:
     return out
 
 
-def train(exs: list[Example], calibration: list[Example] = ()) -> tuple[Selector, dict, FoldModels]:
+def train(exs: list[Example], calibration: Sequence[Example] = ()) -> tuple[Selector, dict, FoldModels]:
     report: dict = {"sources": {}, "grid": []}
     for source in sorted({e.source for e in exs}):
         sub = [e for e in exs if e.source == source]
@@ -283,13 +251,16 @@ def train(exs: list[Example], calibration: list[Example] = ()) -> tuple[Selector
     conf_oof, conf_models = confidence_out_of_fold(exs, rows, labels, oof.fold)
     model = fit_conditional_logit(_train_groups(exs), l2)
     confidence = fit_logistic(rows, labels, source_weights(exs))
-    cal_conf = np.array([_confidence(model, confidence, e, shorter) for e in calibration])
-    threshold = choose_threshold([*exs, *calibration], np.concatenate([conf_oof, cal_conf]))
+    # the calibration sets are answered by the final model (they were never trained on)
+    cal = list(calibration)
+    cal_scores = OutOfFold([model.logit(e.features.astype(np.float64)) for e in cal], np.zeros(len(cal), int), [model])
+    cal_rows, cal_labels = confidence_data(cal, cal_scores, shorter)
+    cal_conf = 1 / (1 + np.exp(-confidence.logit(cal_rows))) if cal else np.zeros(0)
+    threshold = choose_threshold([*exs, *cal], np.concatenate([conf_oof, cal_conf]))
     report["chosen"] = {"l2": l2, "prefer_shorter": shorter, "threshold": threshold}
     report["out_of_fold"] = _oof_report(exs, oof, shorter, conf_oof, labels, threshold)
-    if calibration:
-        report["out_of_fold"]["own (calibration, final model)"] = _calibration_report(
-            model, calibration, shorter, cal_conf, threshold)
+    report["out_of_fold"].update({f"{source} (calibration, final model)": row for source, row in
+                                  _oof_report(cal, cal_scores, shorter, cal_conf, cal_labels, threshold).items()})
     meta = {"examples": len(exs), "l2": l2,
             "sources": sorted(report["sources"])}
     selector = Selector(model, confidence, threshold, shorter, meta)
@@ -410,8 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     t0 = time.perf_counter()
     store = store_dir(args.store)
-    exs = gather_examples(store, datasets.cache_dir(store), args.alqac)
-    selector, report, folds = train(exs, calibration_examples(store))
+    corpus = Retriever.load(store)
+    exs = gather_examples(corpus, datasets.cache_dir(store), args.alqac)
+    selector, report, folds = train(exs, calibration_examples(corpus))
     cache = datasets.cache_dir(store)
     cache.mkdir(parents=True, exist_ok=True)
     (cache / FOLDS_FILE).write_text(json.dumps(folds.to_json()), encoding="utf-8")
