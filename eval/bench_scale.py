@@ -364,8 +364,10 @@ def measure(settings: Settings) -> dict[str, Any]:
     rates = embedding_rates([embed_text(p) for p in sample])
     prate, parsed = parse_rate(CORPUS)
     del pool
-    alqac, _ = datasets.build_retriever(datasets.alqac_passages(), settings.cache, "alqac", sentences=False)
+    alqac, _ = datasets.build_retriever(datasets.alqac_ingested_passages(), settings.cache, "alqac-ingest",
+                                        sentences=False)
     alone = quality(memoise_queries(alqac), {"ALQAC": alqac_cases(datasets.alqac_questions())}, (Mode.HYBRID,))
+    alone["ALQAC/hybrid"]["passages"] = len(alqac.passages)
     del alqac
     results: dict[str, Any] = {"embedding": {str(b): r for b, r in rates.items()}, "embed_batch": EMBED_BATCH,
                                "parse_rate": prate, "parsed": parsed, "sizes": {},

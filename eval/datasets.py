@@ -95,7 +95,7 @@ def article_label(article_id: str) -> str:
 
 
 def alqac_key(passage: Passage) -> ArticleRef:
-    """The (law, article number) a passage built by :func:`alqac_passages` holds."""
+    """The (law, article number) a passage of :func:`alqac_passages` or :func:`alqac_ingested_passages` holds."""
     number = (passage.article or "").removeprefix("Điều ").strip()
     return ArticleRef(passage.doc_id, number)
 
@@ -119,6 +119,28 @@ def alqac_passages(root: Path | None = None) -> list[Passage]:
                     span=(0, len(art["text"])),
                 )
             )
+    return passages
+
+
+def alqac_ingested_passages(root: Path | None = None) -> list[Passage]:
+    """ALQAC 2023's laws as ``reformqa ingest`` cuts a law: each law a document of "Điều N. title"
+    articles, an article longer than a passage split at its clauses (``ingest.passages.MAX_CHARS``).
+
+    Every passage keeps its law (``doc_id``) and article label, so :func:`alqac_key` still names
+    the article it belongs to; the title-only preamble passage is left out.
+    """
+    from ingest.pipeline import parse_source
+    from ingest.source import SourceText
+
+    path = (root or bench_dir()) / ALQAC_LAWS
+    passages: list[Passage] = []
+    for law in _read_json(path):
+        parts = [f"# {law['id']}\n"]
+        for art in law["articles"]:
+            title, _, body = art["text"].partition("\n")
+            parts.append(f"{article_label(art['id'])}. {title.strip()}\n\n{body.strip()}\n")
+        source = SourceText(path=Path(f"{law['id']}.md"), text="\n".join(parts), format="md")
+        passages += [p for p in parse_source(source, doc_id=law["id"]).passages if p.article]
     return passages
 
 

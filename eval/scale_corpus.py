@@ -1,7 +1,8 @@
 """Corpora of a chosen size from real text, with vectors, for ``make bench-scale``.
 
-The real pool: the passages of the corpus index (``corpus/``), ALQAC 2023's 2,131 articles and
-UIT's regulation and Wikipedia contexts, each with its real embedding. A size below the pool
+The real pool: the passages of the corpus index (``corpus/``), ALQAC 2023's 2,131 articles cut
+into passages as ``reformqa ingest`` cuts a law (3,213 passages) and UIT's regulation and
+Wikipedia contexts, each with its real embedding. A size below the pool
 keeps the corpus, the UIT regulation contexts and the gold articles of the ALQAC questions, and
 fills up with other ALQAC articles. A larger size keeps the whole pool and adds derived
 passages until the size is reached.
@@ -47,7 +48,7 @@ class Pool:
     vectors: np.ndarray
     families: list[str]
     documents: dict[str, dict[str, Any]]
-    keep: set[str] = field(default_factory=set)  # passage ids every size holds (ALQAC gold articles)
+    keep: set[str] = field(default_factory=set)  # passage ids every size holds (ALQAC gold articles' passages)
     needles: list[str] = field(default_factory=list)  # own-set facts and refs, as match keys
     model: str = ""  # the embedding model of the vectors
 
@@ -226,7 +227,7 @@ def load_pool(store: Path, cache: Path | None, questions: Path) -> Pool:
     parts: list[tuple[str, list[Passage], np.ndarray, dict[str, dict[str, Any]]]] = [
         ("corpus", corpus.passages, corpus.vectors, corpus.documents)
     ]
-    external = [("alqac", "alqac", datasets.alqac_passages())]
+    external = [("alqac", "alqac-ingest", datasets.alqac_ingested_passages())]
     if datasets.uit_available():
         external.append(("uit", "uit", datasets.uit_passages()))
         if (datasets.bench_dir() / datasets.UIT_WIKI).is_file():
@@ -234,7 +235,8 @@ def load_pool(store: Path, cache: Path | None, questions: Path) -> Pool:
     for family, cache_name, passages in external:
         vectors, _ = datasets.passage_vectors(passages, cache, cache_name, corpus.model)
         parts.append((family, passages, vectors, datasets.documents_of(passages)))
-    keep = {f"{ref.law_id}#{ref.article_id}" for q in datasets.alqac_questions() for ref in q.gold}
+    gold = {ref for q in datasets.alqac_questions() for ref in q.gold}
+    keep = {p.id for family, ps, _, _ in parts if family == "alqac" for p in ps if datasets.alqac_key(p) in gold}
     needles = [match_key(n) for q in load_questions(questions) for n in (*q.facts, *q.refs) if n.strip()]
     documents: dict[str, dict[str, Any]] = {}
     for _, _, _, docs in parts:

@@ -158,7 +158,7 @@ def targets(results: dict[str, Any]) -> list[str]:
                          + ("✓" if drop <= TARGET_QUALITY_DROP + 1e-9 else "✗"))
     alone = results.get("alqac_alone")
     if alone and a_large:
-        lines.append(f"- ALQAC alone (its 2,131 articles, as in `make bench`): R@1 {alone['r1']:.3f}, "
+        lines.append(f"- ALQAC alone (its 2,131 articles in {alone.get('passages', 3213):,} passages): R@1 {alone['r1']:.3f}, "
                      f"R@5 {alone['r5']:.3f}; at {n:,}: drop R@5 {alone['r5'] - a_large['r5']:+.3f}, "
                      f"R@1 {alone['r1'] - a_large['r1']:+.3f}")
     return lines
@@ -169,7 +169,8 @@ def report(results: dict[str, Any]) -> list[str]:
     embed, parse = _rates(results)
     return [
         "## `make bench-scale`: from ten documents to a province's library", "",
-        "Corpora built by `eval/scale_corpus.py`: the real pool (corpus index, ALQAC 2023 articles, UIT "
+        "Corpora built by `eval/scale_corpus.py`: the real pool (corpus index, ALQAC 2023 articles cut into "
+        "passages as `reformqa ingest` cuts a law, at most 900 characters, UIT "
         "regulation and Wikipedia contexts, real vectors) and, above its size, derived passages: runs of "
         "sentences from two to six passages of one real document, as long as a passage of it, every number "
         "changed; vector mixed from the sources' vectors (never embedded) keeping their alignment with the "

@@ -175,3 +175,21 @@ def test_load_table_counts_errors_and_answers_that_differ():
     assert "| errors (failed or over 120 s) | 1 | 0 ✗ |" in table
     assert "1 of 2" in table and "500 / 480 MB" in table
     assert "1.00 / 1.00 s" in table  # waits of failed requests are not counted
+
+
+@needs_alqac
+def test_alqac_laws_ingested_as_the_product_cuts_a_law():
+    """Every article is found again, long ones cut into passages of the size ingest makes."""
+    from ingest.passages import MAX_CHARS
+
+    articles = datasets.alqac_passages()
+    passages = datasets.alqac_ingested_passages()
+    assert len(passages) > len(articles)
+    assert {datasets.alqac_key(p) for p in passages} == {datasets.alqac_key(p) for p in articles}
+    assert len({p.id for p in passages}) == len(passages)
+    assert sum(len(p.text) > MAX_CHARS for p in passages) < 0.01 * len(passages)  # a block ingest keeps whole
+    longest = max(articles, key=lambda p: len(p.text))
+    pieces = [p for p in passages if datasets.alqac_key(p) == datasets.alqac_key(longest)]
+    assert len(pieces) >= len(longest.text) // MAX_CHARS
+    # the pieces hold the article's text in order
+    assert longest.text.split("\n")[-1].strip() in pieces[-1].text
