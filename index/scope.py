@@ -1,4 +1,4 @@
-"""Documents a question names ("Theo Nghị định 63/2010/NĐ-CP, …"), to search within them.
+"""Documents a question names ("Theo Nghị định 63/2010/NĐ-CP, …", "theo NĐ 170"), to search within them.
 
 When a question names a document, the answer must come from that document, and the words
 that name it should not pull towards passages that merely cite it (titles, preambles).
@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.lexical import normalise
-from ingest.references import DOC_TYPES
+from ingest.references import DOC_TYPES, TYPE_ABBREVIATIONS
 
 _TYPE = "|".join(t.lower() for t in DOC_TYPES)
+_SHORT = {short.lower(): kind.lower() for short, kind in TYPE_ABBREVIATIONS.items()}
 _MENTION = re.compile(
-    rf"(?P<kind>{_TYPE})(?:\s+số)?\s*:?\s*(?P<num>\d+)(?P<rest>(?:/\d{{4}})?(?:[/-][\wđ&.]+)*)"
+    rf"(?P<kind>{_TYPE}|\b(?:{'|'.join(_SHORT)})(?=\s+(?:số\s*)?\d))"
+    rf"(?:\s+số)?\s*:?\s*(?P<num>\d+)(?P<rest>(?:/\d{{4}})?(?:[/-][\wđ&.]+)*)"
     rf"(?:\s+(?:ngày|năm)\s+[\d/]+(?:\s+tháng\s+\d+\s+năm\s+\d+)?)?"
 )
 _NAMED_LAW = re.compile(r"luật\s+(?P<name>[\wà-ỹđ ,]+?)(?=\s+(?:số|năm|\d)|[?.;:]|$)")
@@ -35,7 +37,7 @@ def find_scope(question: str, documents: dict[str, dict[str, Any]]) -> Scope:
     chosen: set[str] = set()
     spans: list[tuple[int, int]] = []
     for m in _MENTION.finditer(key):
-        kind, num = m.group("kind"), m.group("num")
+        kind, num = _SHORT.get(m.group("kind"), m.group("kind")), m.group("num")
         rest = m.group("rest").rstrip(".,;:")
         for doc_id, doc in documents.items():
             number = normalise(str(doc.get("metadata", {}).get("number", "")))

@@ -25,6 +25,21 @@ DOC_TYPES = (
     "Văn bản",
 )
 
+# How officials shorten a type before a number: "NĐ 170/2025", "QĐ 1378", "KH 141".
+TYPE_ABBREVIATIONS = {
+    "NĐ": "Nghị định",
+    "QĐ": "Quyết định",
+    "NQ": "Nghị quyết",
+    "TTLT": "Thông tư liên tịch",
+    "TT": "Thông tư",
+    "TB": "Thông báo",
+    "CV": "Công văn",
+    "KH": "Kế hoạch",
+    "CT": "Chỉ thị",
+    "BC": "Báo cáo",
+    "HD": "Hướng dẫn",
+}
+
 # 1118/QĐ-UBND, 63/2010/NĐ-CP, 52-NQ/TW, 392/STP-XD&KTrVB, 80/2025/QH15, 012/CT-UBND
 DOC_NUMBER = r"\d+(?:/\d{4})?[/-][A-ZĐ][A-Za-zĐđ0-9&.]*(?:[-/][A-ZĐa-z0-9&.]+)*"
 _DATE = r"\d{1,2}/\d{1,2}/+\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"

@@ -95,6 +95,13 @@ def test_analysis_names_the_documents_a_question_is_about(retriever):
     q = analyse("Theo Nghị định 99/2030/NĐ-CP, có mấy hình thức kỷ luật?", retriever.documents)
     assert q.documents == {DOC}
     assert "99/2030" not in q.focus and "hình thức kỷ luật" in q.focus
+    # as officials shorten it: the type's abbreviation before the number
+    for asked in ("Theo NĐ 99/2030, có mấy hình thức kỷ luật?", "NĐ 99 quy định mấy hình thức kỷ luật?"):
+        q = analyse(asked, retriever.documents)
+        assert q.documents == {DOC} and "99" not in q.focus, asked
+    # an abbreviation of another type, or a word that only looks like one, names nothing
+    assert not analyse("Theo QĐ 99/2030, có mấy hình thức kỷ luật?", retriever.documents).documents
+    assert not analyse("Dịch vụ công chạy TT 24 giờ không?", retriever.documents).documents
 
 
 def test_units_follow_the_documents_structure(retriever):
