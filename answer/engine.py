@@ -133,6 +133,9 @@ class Engine:
         order = list(np.argsort(-scores, kind="stable"))
         best = selection.choose(scores, lengths, self.selector.prefer_shorter)
         signed, sure = _signed(q, candidates, x, hits)
+        if signed is None:
+            signed = _dated(q, candidates)
+            sure = signed is not None
         best = best if signed is None else signed
         order = [best, *(i for i in order if i != best)]
         confidence = self.selector.confidence(x, scores, best)
@@ -207,6 +210,17 @@ def _signed(q: QuestionAnalysis, candidates: list[Candidate], x: np.ndarray,
             pinned = bool(q.pinned) and x[i, INDEX["pinned_context"]] >= 1.0
             return i, doc in q.documents or (doc == hits[0].passage.doc_id and pinned)
     return None, False
+
+
+def _dated(q: QuestionAnalysis, candidates: list[Candidate]) -> int | None:
+    """The date line or effect clause of the document a question asking one thing names, when it
+    asks when that document was issued or from when it applies ("Nghị định 48/2013/NĐ-CP có hiệu
+    lực từ ngày nào?"); a question asking several things gets it as a second quote (:mod:`answer.asks`)."""
+    if q.asks or not q.documents or not rules.on("fixed-places"):
+        return None
+    flag = "effect" if q.asks_effect else "issue" if q.asks_issue else None
+    return next((i for i, c in enumerate(candidates) if flag in c.flags and c.hit.passage.doc_id in q.documents),
+                None) if flag else None
 
 
 def _opening(n: int, hit: ScoredPassage, limit: int = 300) -> Citation:

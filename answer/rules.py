@@ -14,8 +14,8 @@ RULES: dict[str, str] = {
     "pinned": "a unit whose context lacks what the question pins (year, document number, article, name) is not an answer",
     "other-year": "a unit that names another year than the one asked is not an answer",
     "scope": "a question that names a document is searched within that document",
-    "fixed-places": "a document's effect clause, date line and labelled fields are offered as candidates; a part of "
-                    "a question asking when a document it names was issued or took effect is quoted from them",
+    "fixed-places": "a document's effect clause, date line and labelled fields are offered as candidates; a question "
+                    "(or a part of one) asking when a document it names was issued or took effect is quoted from them",
     "list": "a lead-in brings its items; a list question answered by an item brings the whole list",
     "item-lead": "an item is quoted with the lead-in that announces it",
     "heading": "an article's or section's title never stands alone: a list question takes the article's list "
