@@ -213,14 +213,21 @@ def _signed(q: QuestionAnalysis, candidates: list[Candidate], x: np.ndarray,
 
 
 def _dated(q: QuestionAnalysis, candidates: list[Candidate]) -> int | None:
-    """The date line or effect clause of the document a question asking one thing names, when it
-    asks when that document was issued or from when it applies ("Nghị định 48/2013/NĐ-CP có hiệu
-    lực từ ngày nào?"); a question asking several things gets it as a second quote (:mod:`answer.asks`)."""
-    if q.asks or not q.documents or not rules.on("fixed-places"):
+    """For a question that asks only what fixed places of a document it names hold (when it was
+    issued, from when it applies, who signed it: "Nghị định 48/2013/NĐ-CP có hiệu lực từ ngày
+    nào?", "… ban hành ngày nào và có hiệu lực từ khi nào?"), the place its first part asks for;
+    :mod:`answer.asks` quotes the place a second part asks for beside it."""
+    if not q.documents or not rules.on("fixed-places"):
         return None
-    flag = "effect" if q.asks_effect else "issue" if q.asks_issue else None
-    return next((i for i, c in enumerate(candidates) if flag in c.flags and c.hit.passage.doc_id in q.documents),
-                None) if flag else None
+    flags = []
+    for part in q.asks or (q,):
+        flag = "effect" if part.asks_effect else "issue" if part.asks_issue else \
+            "signer" if part.asks_signer and q.asks else None
+        if flag is None:
+            return None
+        flags.append(flag)
+    return next((i for i, c in enumerate(candidates) if flags[0] in c.flags and c.hit.passage.doc_id in q.documents),
+                None)
 
 
 def _opening(n: int, hit: ScoredPassage, limit: int = 300) -> Citation:

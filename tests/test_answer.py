@@ -58,6 +58,9 @@ def test_effect_date_comes_from_the_documents_own_effect_clause(engine):
     ans = engine.ask("Chỉ thị 012/CT-UBND của tỉnh Đắk Lắk được ban hành ngày nào?")
     assert not ans.abstained and "Đắk Lắk, ngày" in ans.answer and "26 tháng 11 năm 2025" in ans.answer
     assert check_citations(ans.answer, ans.citations) == []
+    # asking both of them, both places are quoted
+    ans = engine.ask("Quyết định 1378/QĐ-BNV được ban hành ngày nào và có hiệu lực từ khi nào?")
+    assert "25 tháng 11 năm 2025" in ans.answer and "kể từ ngày ký ban hành" in ans.answer
 
 
 def test_who_signed_is_answered_from_the_signature_block(engine):
