@@ -44,6 +44,8 @@ eval: $(STAMP) index
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind5.jsonl --out eval/results-blind5.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind6.jsonl --out eval/results-blind6.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind7.jsonl --out eval/results-blind7.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind8.jsonl --out eval/results-blind8.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind9.jsonl --out eval/results-blind9.jsonl
 
 bench: $(STAMP) index
 	$(BIN)/python -m eval.bench --store $(STORE)
