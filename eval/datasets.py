@@ -25,6 +25,8 @@ from index.retriever import Retriever
 from index.sentences import sentence_table, sentence_texts
 from index.store import IndexData
 from ingest.models import Passage
+from ingest.pipeline import parse_source
+from ingest.source import SourceText
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +131,6 @@ def alqac_ingested_passages(root: Path | None = None) -> list[Passage]:
     Every passage keeps its law (``doc_id``) and article label, so :func:`alqac_key` still names
     the article it belongs to; the title-only preamble passage is left out.
     """
-    from ingest.pipeline import parse_source
-    from ingest.source import SourceText
-
     path = (root or bench_dir()) / ALQAC_LAWS
     passages: list[Passage] = []
     for law in _read_json(path):

@@ -8,6 +8,7 @@ import pytest
 
 from answer.citations import check_citations
 from answer.followup import rewrite_question
+from eval.rules import SETS as RULE_SETS
 from eval.scoring import load_questions
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
@@ -137,7 +138,7 @@ def test_bracketed_numbers_in_the_source_are_not_taken_for_markers(tmp_path):
 @pytest.mark.slow
 def test_every_question_of_every_set_is_answered_or_refused_without_an_exception(engine):
     """No question makes ``Engine.ask`` raise, and every answer passes its own citation check."""
-    for name in ("questions", "holdout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9"):
+    for name in ("questions", *RULE_SETS):
         for q in load_questions(EVAL / f"{name}.jsonl"):
             ans = engine.ask(q.question)
             assert ans.abstained or check_citations(ans.answer, ans.citations) == [], q.id
