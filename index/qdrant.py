@@ -18,10 +18,10 @@ Two collections, named from ``REFORMQA_QDRANT_COLLECTION`` (default ``reformqa``
   sentence search, which runs in the app's process as with the local index.
 * ``<name>_meta``: the documents and a manifest (model, parser, build, average length).
 
-Hybrid search is one query: a dense and a sparse prefetch fused by Qdrant's reciprocal
-rank fusion (k = 61, as :func:`index.fusion.weighted_rrf` with k = 60). Only the top
-:data:`CANDIDATES` of each list take part in the fusion (the in-process retriever ranks
-every passage), and the 0.02 exact-reference bonus applies within the fused candidates.
+Hybrid search is one query: a dense and a sparse prefetch of :data:`CANDIDATES` each, fused
+by Qdrant's distribution-based score fusion (``Fusion.DBSF``, which
+:func:`index.fusion.dbsf_heads` computes; the in-process retriever maps every passage by the
+same head statistics). The exact-reference bonus applies within the fused candidates.
 The package is an optional extra: ``pip install 'reformqa[qdrant]'``.
 """
 
@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from index.embeddings import embed_query
-from index.fusion import RRF_K
+from index.fusion import DBSF_TOP
 from index.lexical import K1, B, idf, normalise, tokenize
 from index.retriever import (
     DENSE_WEIGHT,
@@ -67,7 +67,7 @@ ENV_API_KEY = "REFORMQA_QDRANT_API_KEY"
 ENV_COLLECTION = "REFORMQA_QDRANT_COLLECTION"
 DEFAULT_COLLECTION = "reformqa"
 DENSE, SPARSE = "dense", "lexical"
-CANDIDATES = 200
+CANDIDATES = DBSF_TOP  # per list fused; the in-process fusion normalises over the same top
 BATCH = 256
 TIMEOUT_S = 10
 _NAMESPACE = uuid.UUID("6f1c8e2a-4b1d-5e8f-9a3c-2d7b6e0f1a94")
@@ -493,9 +493,11 @@ class QdrantRetriever(Retriever):
                 prefetch = [models.Prefetch(query=dense_q.tolist(), using=DENSE, filter=where, limit=CANDIDATES)]
                 if ids:
                     prefetch.append(models.Prefetch(query=sparse_q, using=SPARSE, filter=where, limit=CANDIDATES))
-                rrf = models.Rrf(k=RRF_K + 1, weights=list(weights[: len(prefetch)]))
+                if weights[0] != weights[1]:
+                    raise ValueError("Qdrant's distribution-based fusion weighs the dense and lexical lists alike")
                 found = self.qc.query_points(self.config.passages, prefetch=prefetch,
-                                             query=models.RrfQuery(rrf=rrf), limit=limit, with_payload=["passage"])
+                                             query=models.FusionQuery(fusion=models.Fusion.DBSF), limit=limit,
+                                             with_payload=["passage"])
         ranked = [(str(p.id), self._position[p.payload["passage"]["id"]], float(p.score)) for p in found.points]
         if numbers:
             ranked = [(pid, row, score + (REFERENCE_BONUS if numbers & _refs(self.passages[row]) else 0.0))

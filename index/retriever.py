@@ -19,7 +19,7 @@ import numpy as np
 from index import store as index_store
 from index.cache import BoundedCache
 from index.embeddings import embed_passages, embed_query, load_embedder
-from index.fusion import top_k, weighted_rrf
+from index.fusion import dbsf, top_k, weighted_rrf
 from index.lexical import BM25, normalise, tokenize
 from index.scope import Scope, find_scope
 from index.sentences import SentenceIndex, sentence_table, sentence_texts
@@ -207,7 +207,10 @@ class Retriever:
         elif mode == Mode.LEXICAL:
             fused = lexical.astype(np.float64)
         else:
-            fused = weighted_rrf([dense, lexical], list(weights))
+            inside = self._mask(rows) if rows is not None else np.ones(n, dtype=bool)
+            # Each list is judged within the documents searched, and BM25 only over passages it matched.
+            fused = dbsf([np.where(inside, dense, -np.inf), np.where(inside & (lexical > 0), lexical, -np.inf)],
+                         list(weights))
             if doc_ids is None:  # within chosen documents, citing a number is no sign of relevance
                 fused += self._exact_reference_bonus(question)
         if rows is not None:
@@ -270,7 +273,7 @@ class Retriever:
         return bonus
 
 
-REFERENCE_BONUS = 0.02
+REFERENCE_BONUS = 0.5  # half a list's range after score fusion: the value its mean maps to
 _REF = re.compile(r"\d+(?:/\d{4})?[/-][A-ZĐa-zđ][\wĐđ&.]*(?:[-/][\wĐđ&.]+)*")
 
 

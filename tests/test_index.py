@@ -289,3 +289,51 @@ def test_a_format_1_build_still_loads(tmp_path: Path, small_corpus: Path):
     assert [p.to_dict() for p in after.passages] == [p.to_dict() for p in before.passages]
     question = "Lạng Giang tiếp nhận bao nhiêu hồ sơ"
     assert [h.passage.id for h in after.retrieve(question)] == [h.passage.id for h in before.retrieve(question)]
+
+
+def test_dbsf_fuses_as_qdrant_does():
+    """Same top, same normalisation, same sums as qdrant-client's distribution-based fusion,
+    including a list of one item and a list whose scores are all equal."""
+    from qdrant_client.http import models
+    from qdrant_client.hybrid.fusion import distribution_based_score_fusion
+
+    from index.fusion import dbsf, dbsf_heads
+
+    rng = np.random.default_rng(3)
+    dense = rng.normal(0.8, 0.05, 500)
+    lexical = np.where(rng.random(500) < 0.3, rng.gamma(2.0, 3.0, 500), -np.inf)  # BM25 matched 30 %
+    one = np.full(500, -np.inf)
+    one[7] = 4.2
+    flat = np.where(np.arange(500) < 40, 1.0, -np.inf)
+    beyond = 0
+    for lists in ([dense, lexical], [dense, one], [flat, lexical]):
+        ours = dbsf_heads(lists, [1.0, 1.0], top=200)
+        responses = []
+        for scores in lists:
+            order = [int(i) for i in np.argsort(-scores, kind="stable")[:200] if np.isfinite(scores[i])]
+            responses.append([models.ScoredPoint(id=i, version=0, score=float(scores[i])) for i in order])
+        theirs = {p.id: p.score for p in distribution_based_score_fusion(responses, limit=500)}
+        assert set(theirs) == set(np.flatnonzero(ours > 0).tolist())
+        for i, score in theirs.items():
+            assert ours[i] == pytest.approx(score, rel=1e-9)
+        in_every_head = set.intersection(*({p.id for p in response} for response in responses))
+        everyone = dbsf(lists, [1.0, 1.0], top=200)  # the same map, applied beyond the heads too
+        assert all(everyone[i] == pytest.approx(theirs[i]) for i in in_every_head)
+        outside = [i for i in range(500) if i not in theirs and np.isfinite(lists[0][i])]
+        assert all(everyone[i] != 0 for i in outside)
+        beyond += len(outside)
+    assert beyond  # the first lists have scored items beyond the heads
+
+
+def test_score_fusion_keeps_a_list_s_clear_winner_among_many_half_matches():
+    """A passage BM25 puts far ahead of the rest but dense ranks 60th, against 59 passages each
+    list ranks moderately high: rank fusion drowns it, score fusion keeps it in the top 5."""
+    from index.fusion import dbsf, top_k, weighted_rrf
+
+    n = 1000
+    dense = np.linspace(0.70, 0.60, n)  # smooth: no clear winner
+    lexical = np.linspace(5.0, 1.0, n)
+    winner = 59
+    lexical[winner] = 15.0  # far ahead of every other BM25 score
+    assert winner not in top_k(weighted_rrf([dense, lexical], [1, 1]), 5)
+    assert winner in top_k(dbsf([dense, lexical], [1, 1]), 5)
