@@ -18,8 +18,8 @@ import numpy as np
 from answer import rules
 from answer import selector as selection
 from answer.analysis import AnswerKind, QuestionAnalysis, analyse
-from answer.asks import second_unit
-from answer.candidates import K_PASSAGES, K_SENTENCES, Candidate, gather
+from answer.asks import MARGIN, second_unit
+from answer.candidates import K_PASSAGES, K_SENTENCES, Candidate, Shape, gather
 from answer.checks import admissible, shows_figure
 from answer.citations import Citation, check_citations, cite
 from answer.expand import expand
@@ -137,8 +137,10 @@ class Engine:
             signed = _dated(q, candidates)
             sure = signed is not None
         best = best if signed is None else signed
-        order = [best, *(i for i in order if i != best)]
         confidence = self.selector.confidence(x, scores, best)
+        if signed is None:
+            best = _listed(q, best, candidates, scores, units, cover)
+        order = [best, *(i for i in order if i != best)]
         unsigned = signed is None and _asks_signer(q)  # only a signature block says who signed
         evidence = [u.evidence for u in units]
         if unsigned or (confidence < self.selector.threshold and not sure):
@@ -191,6 +193,24 @@ class Engine:
         citations = [_opening(i, h) for i, h in enumerate(nearest, 1)]
         return Answer(q.text, "\n".join(lines), True, citations, {}, hits, q.kind.value,
                       confidence=confidence, check_failures=failures, evidence=evidence or [])
+
+
+def _listed(q: QuestionAnalysis, best: int, candidates: list[Candidate], scores: np.ndarray,
+            units: list[Candidate], cover) -> int:
+    """For a list question whose best sentence brings no list: the best sentence within
+    :data:`answer.asks.MARGIN` of it that does (its lead-in, an item, the article's title), so
+    "… phải đáp ứng những điều kiện nào?" quotes the clause that lists them, not the next clause
+    that refers back to them (rule ``list``)."""
+    if q.kind != AnswerKind.LIST or not rules.on("list"):
+        return best
+    if expand(q, candidates[best], units, cover).shape in (Shape.LIST, Shape.CLAUSES):
+        return best
+    for i in np.argsort(-scores, kind="stable"):
+        if scores[i] < scores[best] - MARGIN:
+            break
+        if expand(q, candidates[int(i)], units, cover).shape == Shape.LIST:
+            return int(i)
+    return best
 
 
 def _asks_signer(q: QuestionAnalysis) -> bool:

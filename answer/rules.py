@@ -16,7 +16,8 @@ RULES: dict[str, str] = {
     "scope": "a question that names a document is searched within that document",
     "fixed-places": "a document's effect clause, date line and labelled fields are offered as candidates; a question "
                     "(or a part of one) asking when a document it names was issued or took effect is quoted from them",
-    "list": "a lead-in brings its items; a list question answered by an item brings the whole list",
+    "list": "a lead-in brings its items; a list question answered by an item brings the whole list, and one "
+            "whose best sentence brings no list takes the best sentence within the two-asks margin that does",
     "item-lead": "an item is quoted with the lead-in that announces it",
     "heading": "an article's or section's title never stands alone: a list question takes the article's list "
                "(or its clauses), any other the title with the sentence that follows",

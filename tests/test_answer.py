@@ -143,3 +143,10 @@ def test_every_question_of_every_set_is_answered_or_refused_without_an_exception
             ans = engine.ask(q.question)
             assert ans.abstained or check_citations(ans.answer, ans.citations) == [], q.id
             assert ans.check_failures == 0, q.id
+
+
+def test_a_list_question_quotes_the_clause_that_lists_not_the_one_that_refers_to_it(engine):
+    ans = engine.ask("Theo Luật Cán bộ, công chức 2025, người muốn đăng ký dự tuyển công chức phải đáp ứng "
+                     "những điều kiện nào?")
+    assert not ans.abstained
+    assert "Đủ 18 tuổi trở lên" in ans.answer and "Đang cư trú tại Việt Nam" in ans.answer

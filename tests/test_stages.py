@@ -355,3 +355,23 @@ def test_a_list_of_points_ends_where_the_next_clause_begins():
     lists = [u for u in gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r) if u.shape == Shape.LIST]
     first = next(u for u in lists if u.text.startswith("Trừ trường hợp"))
     assert "10 năm" in first.text and "khai trừ" not in first.text
+
+
+def test_a_list_question_takes_a_sentence_that_brings_its_list_when_one_is_near_the_best(retriever):
+    from answer.asks import MARGIN
+    from answer.engine import _listed
+
+    q = analyse("Công chức bị kỷ luật bằng những hình thức nào?")
+    units = gather(q, _retrieval(retriever, [0, 1]).hits, retriever)
+    anchors = [u for u in units if u.anchor]
+    after = next(i for i, u in enumerate(anchors) if u.text.startswith("Hình thức kỷ luật phải ghi"))
+    lead = next(i for i, u in enumerate(anchors) if u.text.endswith("sau đây:"))
+    scores = np.zeros(len(anchors))
+    scores[after], scores[lead] = 5.0, 5.0 - MARGIN / 2
+    chosen = _listed(q, after, anchors, scores, units, coverage(q, retriever))
+    assert chosen == lead and expand(q, anchors[chosen], units, coverage(q, retriever)).shape == Shape.LIST
+    scores[lead] = 5.0 - 2 * MARGIN  # too far behind: the best sentence stays
+    assert _listed(q, after, anchors, scores, units, coverage(q, retriever)) == after
+    scores[lead] = 5.0 - MARGIN / 2
+    one = analyse("Hình thức kỷ luật có phải ghi vào hồ sơ không?")  # not a list question
+    assert _listed(one, after, anchors, scores, units, coverage(one, retriever)) == after
