@@ -46,6 +46,8 @@ eval: $(STAMP) index
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind7.jsonl --out eval/results-blind7.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind8.jsonl --out eval/results-blind8.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind9.jsonl --out eval/results-blind9.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind10.jsonl --out eval/results-blind10.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind11.jsonl --out eval/results-blind11.jsonl
 
 bench: $(STAMP) index
 	$(BIN)/python -m eval.bench --store $(STORE)
