@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,7 +197,7 @@ class Engine:
 
 
 def _listed(q: QuestionAnalysis, best: int, candidates: list[Candidate], scores: np.ndarray,
-            units: list[Candidate], cover) -> int:
+            units: list[Candidate], cover: Callable[[Candidate], float]) -> int:
     """For a list question whose best sentence brings no list: the best sentence within
     :data:`answer.asks.MARGIN` of it that does (its lead-in, an item, the article's title), so
     "… phải đáp ứng những điều kiện nào?" quotes the clause that lists them, not the next clause
