@@ -59,7 +59,7 @@ def _fuse(score_lists: list[np.ndarray], weights: list[float], top: int, heads_o
     for scores, weight in zip(score_lists, weights):
         if not weight:
             continue
-        head = top_k(np.where(np.isfinite(scores), scores, -np.inf), top)
+        head = top_k(scores, top)
         head = head[np.isfinite(scores[head])]
         if len(head) == 0:
             continue

@@ -197,6 +197,7 @@ class Retriever:
             doc_ids = typed if doc_ids is None else set(doc_ids) & typed
         n = len(self.passages)
         rows = None if doc_ids is None else self._document_rows(doc_ids)
+        inside = self._mask(rows) if rows is not None else np.ones(n, dtype=bool)
         dense = np.zeros(n, dtype=np.float32)
         if mode != Mode.LEXICAL and self.vectors.size:
             query = query_vector if query_vector is not None else self.query_vector(question)
@@ -207,14 +208,13 @@ class Retriever:
         elif mode == Mode.LEXICAL:
             fused = lexical.astype(np.float64)
         else:
-            inside = self._mask(rows) if rows is not None else np.ones(n, dtype=bool)
             # Each list is judged within the documents searched, and BM25 only over passages it matched.
             fused = dbsf([np.where(inside, dense, -np.inf), np.where(inside & (lexical > 0), lexical, -np.inf)],
                          list(weights))
             if doc_ids is None:  # within chosen documents, citing a number is no sign of relevance
                 fused += self._exact_reference_bonus(question)
         if rows is not None:
-            fused = np.where(self._mask(rows), fused, -np.inf)
+            fused = np.where(inside, fused, -np.inf)
         return fused, dense, lexical
 
     def search(
