@@ -13,11 +13,12 @@ from answer import selector
 from answer.analysis import AnswerKind, analyse
 from answer.asks import by_selector, second_unit
 from answer.candidates import Candidate, Segment, Shape, gather, is_title
-from answer.checks import shows_figure
+from answer.checks import other_year, shows_figure
 from answer.citations import Citation, check_citations
 from answer.expand import expand
 from answer.features import INDEX, NAMES, coverage, featurise
 from answer.render import render
+from index.lexical import normalise
 from index.retriever import Retrieval, Retriever, ScoredPassage
 from index.sentences import sentence_table
 from index.store import IndexData
@@ -375,3 +376,16 @@ def test_a_list_question_takes_a_sentence_that_brings_its_list_when_one_is_near_
     scores[lead] = 5.0 - MARGIN / 2
     one = analyse("Hình thức kỷ luật có phải ghi vào hồ sơ không?")  # not a list question
     assert _listed(one, after, anchors, scores, units, coverage(one, retriever)) == after
+
+
+def test_a_year_inside_a_date_says_when_something_was_done_not_what_period_is_spoken_of():
+    q = analyse("Chỉ số CCHC năm 2020 của tỉnh đạt bao nhiêu phần trăm?")
+    # a 2020 report on the 2019 index speaks of 2019
+    assert other_year(q, normalise("Báo cáo số 17/BC-UBND ngày 18/02/2020 tự đánh giá Chỉ số CCHC năm 2019, "
+                                   "kết quả đạt 81,84%"))
+    assert other_year(q, normalise("ban hành ngày 30 tháng 6 năm 2020 về kết quả năm 2019"))
+    assert not other_year(q, normalise("Chỉ số CCHC năm 2020 đạt 85,1% (Quyết định ngày 12/3/2021)"))
+    # a text that names a year only in its dates still speaks of them
+    assert not other_year(q, normalise("Quyết định số 1118/QĐ-UBND ngày 03/6/2020 công bố kết quả"))
+    assert other_year(q, normalise("Quyết định ngày 31/12/2019 công bố kết quả"))
+    assert not other_year(analyse("Chỉ số CCHC đạt bao nhiêu?"), normalise("năm 2019 đạt 81,84%"))
