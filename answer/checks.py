@@ -108,12 +108,9 @@ def other_year(q: QuestionAnalysis, key: str) -> bool:
     is about: it counts only when the text names no year otherwise ("… năm 2019, kết quả …")."""
     if not q.years:
         return False
-    named = {m.group(1) for m in lx.YEAR.finditer(FULL_DATE.sub(" ", key))}
+    named = {m.group(1) for m in lx.YEAR.finditer(lx.DAY_DATE.sub(" ", key))}
     named = named or {m.group(1) for m in lx.YEAR.finditer(key)}
     return bool(named) and not (named & set(q.years))
-
-
-FULL_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|\bngày \d{1,2} tháng \d{1,2} năm (?:19|20)\d{2}\b")
 
 
 def other_level(q: QuestionAnalysis, key: str) -> bool:

@@ -68,6 +68,8 @@ ASPECT = re.compile(r"\bvề (?P<aspect>[\wà-ỹđ ]{2,40}?) (?:như thế nào
 # --- what a question pins exactly ------------------------------------------------------
 
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b(?!/[^\W\d_])")
+# A day's date ("18/02/2020", "ngày 30 tháng 6 năm 2025"): the year in it is when something was done.
+DAY_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|\bngày \d{1,2} tháng \d{1,2} năm (?:19|20)\d{2}\b")
 DOC_NUMBER = re.compile(r"\d+(?:/\d{4})?[/-][a-zđ][\wđ&.]*(?:[-/][\wđ&.]+)*")
 ARTICLE = re.compile(r"\bđiều\s+(\d+[a-zđ]?)\b")
 ARTICLE_LABEL = re.compile(r"Điều\s+\d+[a-zđ]?\.?")  # an article's bare label, as written
