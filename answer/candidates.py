@@ -1,8 +1,8 @@
 """Candidate answers: units of text, built from the structure the parser knows, that can hold an answer.
 
 A unit is a sentence; a run of clauses of a long sentence; a sentence with the next one; a
-list's lead-in with its items (across passages of the same article); an article's numbered
-clauses; or a sentence found in a document's fixed place (its effect clause, its date line, a
+list's lead-in with its items (across passages of the same article); a run of paragraphs that
+open alike (a legal text's "Căn cứ …" bases); an article's numbered clauses; or a sentence found in a document's fixed place (its effect clause, its date line, a
 labelled field). Each keeps the spans it quotes, so citations are exact and checkable.
 """
 
@@ -30,6 +30,7 @@ MAX_UNIT = 600  # the longest unit quoted, lists apart
 MAX_TITLE = 200  # an article's title line is shorter
 MAX_LIST = 1200  # a list's lead-in and the items that fit
 MAX_FIELDS = 6  # labelled lines looked at after an item
+RUN_OPENING = 2  # words that paragraphs of a run open with alike
 _CLAUSE_END = re.compile(r"[;,:]\s+")
 
 
@@ -37,7 +38,7 @@ class Shape(StrEnum):
     SENTENCE = "sentence"
     WINDOW = "window"  # clauses of a long sentence
     PAIR = "pair"  # a sentence and the next
-    LIST = "list"  # a lead-in and its items
+    LIST = "list"  # a lead-in and its items, or a run of paragraphs that open alike (flag "run"; a pair if two)
     ITEM = "item"  # a lead-in and one item
     CLAUSES = "clauses"  # an article's title and the first sentence of each numbered clause
 
@@ -249,6 +250,8 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
                     b.add(Shape.ITEM, [b.segment(lead), seg], hit, rank)
                     _add_list(b, lead, hit, rank)
                 _add_fields(b, srow, seg, hit, rank)
+            else:
+                _add_run(b, srow, hit, rank)
             if lx.CLAUSE.match(text) and hit.passage.article:
                 key = (hit.passage.doc_id, hit.passage.article)
                 if key not in articles_done:
@@ -324,6 +327,33 @@ def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
     if picked:
         b.add(Shape.LIST, [b.segment(lead), *(b.segment(s) for s in picked)], hit, rank,
               skipped=len(picked) < len(items))
+
+
+def _opening(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", normalise(text))[:RUN_OPENING])
+
+
+def _add_run(b: _Builder, srow: int, hit: ScoredPassage, rank: int) -> None:
+    """Paragraphs of one passage that open with the same words as ``srow``, from it on, when it
+    starts them: a list without a lead-in, such as a legal text's bases ("Căn cứ Luật …; Căn cứ
+    Nghị định …")."""
+    row = b.span(srow)[0]
+    opening = _opening(b.text(srow))
+    if len(opening) < RUN_OPENING or lx.CLAUSE.match(b.text(srow)):
+        return
+    if srow > 0 and b.span(srow - 1)[0] == row and _opening(b.text(srow - 1)) == opening:
+        return  # not the run's first paragraph
+    run, budget = [srow], MAX_LIST - len(b.text(srow))
+    nxt = srow + 1
+    while nxt < len(b.retriever.sentences) and b.span(nxt)[0] == row and _opening(b.text(nxt)) == opening \
+            and not lx.ITEM.match(b.text(nxt)):
+        budget -= len(b.text(nxt)) + 1
+        if budget < 0:
+            break
+        run.append(nxt)
+        nxt += 1
+    if len(run) >= 2:
+        b.add(Shape.LIST, [b.segment(s) for s in run], hit, rank, frozenset({"run"}))
 
 
 def _add_fields(b: _Builder, srow: int, seg: Segment, hit: ScoredPassage, rank: int) -> None:

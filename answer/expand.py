@@ -4,7 +4,8 @@ The selector ranks single sentences (and runs of clauses of long ones), which la
 teaches well. How far the quote reaches beyond that sentence follows the document's
 structure: a lead-in announces items, a list question wants the whole list, an item reads
 with its lead-in, and a question the sentence answers only in part may be completed by the
-sentence next to it.
+sentence next to it. A question that asks for several things of one kind ("căn cứ những văn
+bản nào") takes the run of paragraphs that open alike around the sentence.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         after = [u for u in pairs if u.segments[0].sentence == row and need.search(normalise(u.evidence))]
         if after:
             return after[0]
-    lists = [u for u in around if u.shape == Shape.LIST]
+    lists = [u for u in around if u.shape == Shape.LIST and "run" not in u.flags]
+    runs = [u for u in around if "run" in u.flags]  # a run of two is also a pair
     text = anchor.text.rstrip()
     listing = rules.on("list")
     if listing and (text.endswith(":") or (lx.CLAUSE.match(text) and q.kind == AnswerKind.LIST)):
@@ -49,6 +51,8 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         items = [u for u in around if u.shape == Shape.ITEM]
         if items and rules.on("item-lead"):
             return items[0]
+    if listing and runs and q.asks_items and q.kind in (AnswerKind.LIST, AnswerKind.REFERENCE):
+        return max(runs, key=lambda u: len(u.segments))  # "căn cứ những văn bản nào": all the bases
     if rules.on("heading") and is_title(anchor):
         if q.kind == AnswerKind.LIST:
             same = [u for u in units if u.shape in (Shape.LIST, Shape.CLAUSES) and _same_part(u, anchor)]

@@ -389,3 +389,19 @@ def test_a_year_inside_a_date_says_when_something_was_done_not_what_period_is_sp
     assert not other_year(q, normalise("Quyết định số 1118/QĐ-UBND ngày 03/6/2020 công bố kết quả"))
     assert other_year(q, normalise("Quyết định ngày 31/12/2019 công bố kết quả"))
     assert not other_year(analyse("Chỉ số CCHC đạt bao nhiêu?"), normalise("năm 2019 đạt 81,84%"))
+
+
+def test_a_question_asking_a_documents_bases_takes_every_can_cu_paragraph_of_its_preamble():
+    r, passages = _library("qd-79", "79/QĐ-BNV", [
+        "QUYẾT ĐỊNH\nCăn cứ Nghị định số 25/2031/NĐ-CP ngày 21 tháng 02 năm 2031 của Chính phủ;\n"
+        "Căn cứ Quyết định số 1085/QĐ-TTg ngày 15 tháng 9 năm 2030 của Thủ tướng Chính phủ;\n"
+        "Căn cứ Thông tư số 02/2031/TT-BNV ngày 03 tháng 3 năm 2031;\n"
+        "Theo đề nghị của Vụ trưởng Vụ Tổ chức - Biên chế."])
+    hit = [ScoredPassage(passages[0], 1.0, 0.8, 1.0)]
+    q = analyse("Quyết định 79/QĐ-BNV được ban hành căn cứ những văn bản nào?", r.documents)
+    units = gather(q, hit, r)
+    anchor = next(u for u in units if u.anchor and "1085/QĐ-TTg" in u.text)
+    quoted = expand(q, anchor, units, coverage(q, r))
+    assert "run" in quoted.flags and quoted.text.count("Căn cứ") == 3 and "Theo đề nghị" not in quoted.text
+    one = analyse("Quyết định 79/QĐ-BNV căn cứ quyết định nào của Thủ tướng?", r.documents)  # asks for one
+    assert expand(one, anchor, gather(one, hit, r), coverage(one, r)).text == anchor.text
