@@ -4,7 +4,8 @@ Only wiring lives here: questions are checked by :mod:`reformqa.questions`, answ
 engine of :mod:`reformqa.live` (reloaded when the index changes), rendered by
 :mod:`reformqa.render`; uploads go through :mod:`reformqa.uploads` (under the store's writer
 lock) and votes into :mod:`reformqa.feedback`. Several questions are answered at once; uploads
-are taken one at a time.
+are taken one at a time. An answer is shown whole as soon as it is ready (it is extractive and
+takes well under a second): streaming it in pieces only made everyone wait longer under load.
 
 Environment:
     REFORMQA_HOST           address to bind (default 127.0.0.1)
@@ -41,13 +42,10 @@ from reformqa.render import (
     EMPTY_SOURCES,
     SOURCES_CSS,
     SOURCES_JS,
-    assistant_text,
     citation_record,
-    md_escape,
     megabytes,
     render_chat,
     render_sources,
-    stream_prefixes,
     upload_message,
 )
 from reformqa.uploads import add_upload
@@ -58,7 +56,6 @@ ROOT = Path(__file__).resolve().parent
 CORPUS = ROOT / "corpus"
 DEFAULT_MAX_UPLOAD_MB = 20.0
 DEFAULT_CONCURRENCY = 8
-STREAM_DELAY = 0.04  # seconds between streamed chunks (at most 8 of them)
 REFRESH_SECONDS = 5.0  # how often an open page checks for documents added elsewhere
 
 EXAMPLES = [
@@ -155,7 +152,6 @@ def build_app(store: Path) -> gr.Blocks:
         except QuestionError as exc:
             yield render_chat(turns), render_sources(turns), gr.skip(), str(exc), turns
             return
-        number = len(turns) + 1
         pending = {"question": question, "answer": MSG_SEARCHING, "error": True}
         yield render_chat([*turns, pending]), render_sources(turns), "", "", turns
         history = [(t["question"], t["answer"]) for t in turns if not t.get("error")]
@@ -181,14 +177,6 @@ def build_app(store: Path) -> gr.Blocks:
             "citations": [citation_record(c) for c in result.citations],
             "highlights": [list(span) for span in result.highlights],
         }
-        for shown in stream_prefixes(result.answer):
-            chat = render_chat(turns)
-            chat += [
-                {"role": "user", "content": md_escape(question)},
-                {"role": "assistant", "content": assistant_text(turn, number, shown)},
-            ]
-            yield chat, gr.skip(), "", "", gr.skip()
-            time.sleep(STREAM_DELAY)
         turns.append(turn)
         status = f"Trả lời trong {elapsed:.1f} giây.".replace(".", ",", 1)
         yield render_chat(turns), render_sources(turns), "", status, turns

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from typing import Any
-
-STREAM_WORDS = 4  # fewest words added per streamed chunk
-STREAM_CHUNKS = 8  # most chunks an answer is streamed in (each one is a message to the browser)
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~!])")
@@ -165,11 +161,11 @@ def render_sources(turns: list[dict[str, Any]]) -> str:
     return f'<div class="sources">{"".join(blocks)}</div>'
 
 
-def assistant_text(turn: dict[str, Any], number: int, shown: str | None = None) -> str:
+def assistant_text(turn: dict[str, Any], number: int) -> str:
     if turn.get("error"):
         return turn["answer"]
     known = {int(c["n"]) for c in turn.get("citations", [])}
-    body = render_answer(turn["answer"] if shown is None else shown, number, known, turn.get("highlights"))
+    body = render_answer(turn["answer"], number, known, turn.get("highlights"))
     if turn.get("rewritten"):
         body = f"*Câu hỏi được hiểu là: «{md_escape(turn['rewritten'])}»*\n\n{body}"
     return body
@@ -181,16 +177,6 @@ def render_chat(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
         messages.append({"role": "user", "content": md_escape(t["question"])})
         messages.append({"role": "assistant", "content": assistant_text(t, i)})
     return messages
-
-
-def stream_prefixes(text: str) -> Iterator[str]:
-    """Growing prefixes of ``text``, a few words at a time (the streamed answer), at most
-    ``STREAM_CHUNKS`` of them however long the answer."""
-    pieces = re.split(r"(\s+)", text)
-    words = max(STREAM_WORDS, -(-len(pieces) // (2 * STREAM_CHUNKS)))
-    for end in range(2 * words, len(pieces), 2 * words):
-        yield "".join(pieces[:end])
-    yield text
 
 
 SOURCES_CSS = """
