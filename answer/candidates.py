@@ -295,10 +295,11 @@ def _clause_cuts(text: str) -> list[int]:
 
 
 def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
-    """The lead-in and its items (points, or the numbered clauses of an article's opening)."""
+    """The lead-in and its items (points, or the numbered clauses of an article's opening). A
+    point's further sentences, in its own paragraph, are part of it."""
     lead_text = b.text(lead)
     nested_in_clause = bool(lx.CLAUSE.match(lead_text))
-    items: list[int] = []
+    items: list[Segment] = []
     item_kind: str | None = None
     for srow in b.following(lead):
         text = b.text(srow)
@@ -306,6 +307,9 @@ def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
         if kind is None:
             if item_kind == "clause" and not _announces(text) and items:
                 continue  # a clause's second sentence: not an item of its own
+            if item_kind == "point" and items and _continues(b, items[-1], srow):
+                items[-1] = replace(items[-1], end=b.span(srow)[2])
+                continue
             break
         if kind == "clause" and (nested_in_clause or item_kind == "point"):
             break  # the next clause of the article ends this clause's points
@@ -313,20 +317,25 @@ def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
             item_kind = kind
         if kind != item_kind:
             continue  # points nested under a clause item
-        items.append(srow)
+        items.append(b.segment(srow))
     if not items:
         return
     budget = MAX_LIST - len(lead_text)
     picked = []
-    for srow in items:
-        size = len(b.text(srow)) + 1
+    for seg in items:
+        size = seg.end - seg.start + 1
         if size > budget:
             break
-        picked.append(srow)
+        picked.append(seg)
         budget -= size
     if picked:
-        b.add(Shape.LIST, [b.segment(lead), *(b.segment(s) for s in picked)], hit, rank,
-              skipped=len(picked) < len(items))
+        b.add(Shape.LIST, [b.segment(lead), *picked], hit, rank, skipped=len(picked) < len(items))
+
+
+def _continues(b: _Builder, item: Segment, srow: int) -> bool:
+    """``srow`` goes on in ``item``'s paragraph: same passage, no line break between them."""
+    row, start, _ = b.span(srow)
+    return row == item.row and start >= item.end and "\n" not in b.passages[row].text[item.end : start]
 
 
 def _opening(text: str) -> tuple[str, ...]:

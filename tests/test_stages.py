@@ -405,3 +405,18 @@ def test_a_question_asking_a_documents_bases_takes_every_can_cu_paragraph_of_its
     assert "run" in quoted.flags and quoted.text.count("Căn cứ") == 3 and "Theo đề nghị" not in quoted.text
     one = analyse("Quyết định 79/QĐ-BNV căn cứ quyết định nào của Thủ tướng?", r.documents)  # asks for one
     assert expand(one, anchor, gather(one, hit, r), coverage(one, r)).text == anchor.text
+
+
+def test_a_point_of_several_sentences_is_one_item_of_its_list():
+    r, passages = _library("nd-80", "80/2031/NĐ-CP", [
+        "CHÍNH PHỦ",
+        "Điều 4. Tình tiết tăng nặng\n4. Vi phạm có một trong các tình tiết sau thì bị tăng nặng mức kỷ luật:\n"
+        "a) Không tự giác nhận khuyết điểm. Không khắc phục hậu quả;\n"
+        "b) Cản trở quá trình kiểm tra. Bao che cho người vi phạm;\n"
+        "c) Là người chủ mưu.\nViệc tăng nặng do Hội đồng kỷ luật đề xuất."], article="Điều 4")
+    q = analyse("Những tình tiết nào khiến mức kỷ luật bị tăng nặng?", r.documents)
+    lists = [u for u in gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r) if u.shape == Shape.LIST]
+    whole = max(lists, key=lambda u: len(u.text))
+    assert "Bao che cho người vi phạm" in whole.text and "Là người chủ mưu" in whole.text
+    assert "Hội đồng kỷ luật đề xuất" not in whole.text  # a paragraph of its own ends the list
+    assert whole.text.count("\n") == 3  # the lead-in and three items, each a line
