@@ -200,6 +200,21 @@ class _Builder:
             j -= 1
         return None
 
+    def clause_lead_in(self, srow: int) -> int | None:
+        """For a numbered clause, the sentence of its article that announces the clauses ("… thuộc
+        một trong các trường hợp sau đây:"), walking back over earlier clauses and their points."""
+        row = self.span(srow)[0]
+        j = srow - 1
+        while j >= 0:
+            p = self.span(j)[0]
+            if p != row and not self.same_article(row, p):
+                return None
+            text = self.text(j).rstrip()
+            if not (lx.CLAUSE.match(text) or lx.ITEM.match(text)):
+                return j if text.endswith(":") else None
+            j -= 1
+        return None
+
 
 def _announces(text: str) -> bool:
     """A list's lead-in: "… sau đây:" or a clause title "5. Các trường hợp không …" without a full stop."""
@@ -252,6 +267,10 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
                 _add_fields(b, srow, seg, hit, rank)
             else:
                 _add_run(b, srow, hit, rank)
+            if lx.CLAUSE.match(text) and rules.on("item-lead"):
+                lead = b.clause_lead_in(srow)
+                if lead is not None:
+                    b.add(Shape.ITEM, [b.segment(lead), seg], hit, rank)
             if lx.CLAUSE.match(text) and hit.passage.article:
                 key = (hit.passage.doc_id, hit.passage.article)
                 if key not in articles_done:

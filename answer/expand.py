@@ -53,6 +53,10 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
             return items[0]
     if listing and runs and q.asks_items and q.kind in (AnswerKind.LIST, AnswerKind.REFERENCE):
         return max(runs, key=lambda u: len(u.segments))  # "căn cứ những văn bản nào": all the bases
+    if lx.CLAUSE.match(text) and rules.on("item-lead"):
+        led = [u for u in around if u.shape == Shape.ITEM and u.segments[-1].sentence == row]
+        if led:  # "3. Sử dụng giấy tờ …" reads with "… cách chức … thuộc một trong các trường hợp sau đây:"
+            return led[0]
     if rules.on("heading") and is_title(anchor):
         if q.kind == AnswerKind.LIST:
             same = [u for u in units if u.shape in (Shape.LIST, Shape.CLAUSES) and _same_part(u, anchor)]

@@ -420,3 +420,19 @@ def test_a_point_of_several_sentences_is_one_item_of_its_list():
     assert "Bao che cho người vi phạm" in whole.text and "Là người chủ mưu" in whole.text
     assert "Hội đồng kỷ luật đề xuất" not in whole.text  # a paragraph of its own ends the list
     assert whole.text.count("\n") == 3  # the lead-in and three items, each a line
+
+
+def test_a_numbered_clause_reads_with_the_sentence_that_announces_the_clauses():
+    r, passages = _library("nd-81", "81/2031/NĐ-CP", [
+        "CHÍNH PHỦ",
+        "Điều 10. Áp dụng hình thức kỷ luật cách chức\n"
+        "Hình thức kỷ luật cách chức áp dụng đối với công chức lãnh đạo thuộc một trong các trường hợp sau đây:\n"
+        "1. Đã bị kỷ luật cảnh cáo mà tái phạm.\n2. Vi phạm gây hậu quả rất nghiêm trọng thuộc một trong các trường hợp sau:\n"
+        "a) Không thực hiện đúng chức trách;\nb) Để xảy ra tham nhũng.\n"
+        "3. Sử dụng giấy tờ không hợp pháp để được bổ nhiệm vào chức vụ."], article="Điều 10")
+    q = analyse("Lãnh đạo dùng giấy tờ không hợp lệ để được bổ nhiệm thì bị kỷ luật thế nào?", r.documents)
+    units = gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r)
+    anchor = next(u for u in units if u.anchor and u.text.startswith("3. Sử dụng"))
+    quoted = expand(q, anchor, units, coverage(q, r))
+    assert quoted.shape == Shape.ITEM and quoted.text.startswith("Hình thức kỷ luật cách chức")
+    assert quoted.text.endswith("bổ nhiệm vào chức vụ.") and "cảnh cáo" not in quoted.text
