@@ -92,15 +92,18 @@ class Candidate:
 def is_title(c: Candidate) -> bool:
     """The unit is a title, not content: its article's or section's own title (also when the
     sentence splitter left it apart from "Điều 36.", also in an article an amending text quotes:
-    "“Điều 35a. Kiểm tra …"), the bare "Điều 36." before it, or a line of its document's
+    "“Điều 35a. Kiểm tra …"), the bare "Điều 36." before it (alone or with the title), or a line of its document's
     title ("NÂNG CAO NĂNG LỰC CHO ĐỘI NGŨ …" in the preamble)."""
     text = c.text.strip()
     if lx.ARTICLE_LABEL.fullmatch(text):
         return True
+    p = c.hit.passage
+    first = c.segments[0]
+    if c.shape == Shape.PAIR and lx.ARTICLE_LABEL.fullmatch(p.text[first.start : first.end].strip()):
+        return len(text) <= MAX_TITLE and not text.endswith((".", ";", ":", "!", "?"))  # "Điều 19." and its title
     if len(text) < 8 or text.endswith((".", ";", ":", "!", "?")):
         return False  # a sentence: an article without a title opens with its first sentence
-    p = c.hit.passage
-    seg = c.segments[0]
+    seg = first
     if len(text) <= MAX_TITLE and p.text[seg.start : seg.end].strip() == text \
             and lx.LABEL_BEFORE.search(p.text[: seg.start]):
         return True  # right after "Điều 35a.", also in an article an amending text quotes

@@ -58,11 +58,18 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         if led:  # "3. Sử dụng giấy tờ …" reads with "… cách chức … thuộc một trong các trường hợp sau đây:"
             return led[0]
     if rules.on("heading") and is_title(anchor):
-        if q.kind == AnswerKind.LIST:
-            same = [u for u in units if u.shape in (Shape.LIST, Shape.CLAUSES) and _same_part(u, anchor)]
-            lists = [u for u in same if u.shape == Shape.LIST]
-            if lists or same:
-                return max(lists, key=cover) if lists else same[0]
+        same = [u for u in units if u.shape in (Shape.LIST, Shape.CLAUSES) and _same_part(u, anchor)]
+        lists = [u for u in same if u.shape == Shape.LIST]
+        if q.kind == AnswerKind.LIST and same:
+            return max(lists, key=cover) if lists else same[0]
+        content = [u for u in pairs if not is_title(u)]  # "Điều 19." with its title is still a title
+        if content:
+            pair = max(content, key=cover)
+            led = [u for u in units if u.shape == Shape.LIST and "run" not in u.flags
+                   and u.segments[0].sentence == pair.segments[-1].sentence]
+            return led[0] if led and pair.text.rstrip().endswith(":") else pair
+        if same:  # a title alone answers nothing: what it heads ("Điều kiện đăng ký dự tuyển …?")
+            return max(lists, key=cover) if lists else same[0]
         if pairs:
             return max(pairs, key=cover)
     best = max(pairs, key=cover, default=None)

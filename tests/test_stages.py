@@ -436,3 +436,18 @@ def test_a_numbered_clause_reads_with_the_sentence_that_announces_the_clauses():
     quoted = expand(q, anchor, units, coverage(q, r))
     assert quoted.shape == Shape.ITEM and quoted.text.startswith("Hình thức kỷ luật cách chức")
     assert quoted.text.endswith("bổ nhiệm vào chức vụ.") and "cảnh cáo" not in quoted.text
+
+
+def test_a_title_chosen_for_a_question_quotes_what_it_heads():
+    r, passages = _library("luat-82", "82/2031/QH15", [
+        "QUỐC HỘI",
+        "Điều 19. Điều kiện đăng ký dự tuyển công chức\n"
+        "1. Người có đủ các điều kiện sau đây được đăng ký dự tuyển công chức:\n"
+        "a) Có 01 quốc tịch là quốc tịch Việt Nam;\nb) Đủ 18 tuổi trở lên.\n"
+        "2. Người dự tuyển phải nộp Phiếu đăng ký."], article="Điều 19")
+    q = analyse("Điều kiện để đăng ký dự tuyển công chức?", r.documents)  # no asking word: not a list question
+    units = gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r)
+    title = next(u for u in units if u.anchor and u.text.startswith("Điều kiện đăng ký"))
+    assert is_title(title)
+    quoted = expand(q, title, units, coverage(q, r))
+    assert quoted.shape == Shape.LIST and "Đủ 18 tuổi" in quoted.text and "Phiếu đăng ký" not in quoted.text
