@@ -115,7 +115,11 @@ ASKS_ISSUE = re.compile(
 # who signed: "ai ký …", "ai là người đặt bút ký …", "người ký …", "… ký, là ai" ("đăng ký" is not signing)
 ASKS_SIGNER = re.compile(
     r"(?<!\w)(?:ai|người nào|vị nào)(?: là người| đã)?(?: đặt bút)? ký(?!\w)|(?<!\w)người (?:đặt bút )?ký(?!\w)|"
-    r"(?<!đăng )(?<!\w)ký(?!\w).{0,80}(?:là ai|bởi ai)(?!\w)"
+    r"(?<!đăng )(?<!\w)ký(?!\w).{0,80}(?:là ai|bởi ai)(?!\w)|"
+    # "Ai là người đứng tên ký …", "Lãnh đạo nào của Bộ Nội vụ ký …" (not "… ký ngày nào", and not
+    # who may sign: "Ai có thẩm quyền ký …")
+    r"(?<!\w)(?:ai|\w+ nào)(?:\s+(?!(?:ký|có|được|phải|quyền|thẩm|trách)\b)[\w/.-]+){0,6}\s+(?<!đăng )ký(?!\w)"
+    r"(?!\s+(?:ngày|khi|vào|năm|thời|kết|hợp))"
 )
 # numbers Vietnamese texts write in words ("quá hai lần", "mười lăm ngày")
 NUMBER_WORD = r"(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|mươi|lăm|trăm|nghìn|ngàn|triệu|tỷ)"

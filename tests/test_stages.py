@@ -230,6 +230,9 @@ def test_who_signed_is_read_from_the_question_and_registering_is_not_signing():
     assert [a.asks_signer for a in analyse("Chỉ thị 012 ký ngày nào, ai ký?").asks] == [False, True]
     assert not analyse("Người mang hai quốc tịch có được đăng ký dự tuyển không?").asks_signer
     assert not analyse("Ai có thẩm quyền ký quyết định kỷ luật?").asks_signer  # a competence, not a signature
+    assert analyse("Ai là người đứng tên ký Chỉ thị 012/CT-UBND?").asks_signer
+    assert analyse("Lãnh đạo nào của Bộ Nội vụ đặt bút ký Quyết định 1378?").asks_signer
+    assert not analyse("Ai khai gian Phiếu đăng ký dự tuyển thì bị cấm bao lâu?").asks_signer
 
 
 def test_a_figure_is_shown_in_digits_or_in_words_before_the_asked_unit():
