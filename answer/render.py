@@ -108,7 +108,8 @@ def highlights(q: QuestionAnalysis, answer: str) -> list[tuple[int, int]]:
         if q.kind == AnswerKind.FIGURE and (answer[a:b].strip() in given or lx.YEAR.fullmatch(answer[a:b].strip())):
             continue
         if q.kind == AnswerKind.FIGURE and q.unit and q.unit not in ("thời gian", "%"):
-            unit = re.match(rf"\s*{re.escape(q.unit)}\b", lowered[b:])
+            # "15 (mười lăm) ngày": a law writes the number in words between it and its unit
+            unit = re.match(rf"\s*(?:\({lx.NUMBER_WORD}(?:\s+{lx.NUMBER_WORD})*\)\s*)?{re.escape(q.unit)}\b", lowered[b:])
             if not unit:
                 continue
             b += unit.end()

@@ -17,7 +17,7 @@ from answer.checks import other_year, shows_figure
 from answer.citations import Citation, check_citations
 from answer.expand import expand
 from answer.features import INDEX, NAMES, coverage, featurise
-from answer.render import render
+from answer.render import highlights, render
 from index.lexical import normalise
 from index.retriever import Retrieval, Retriever, ScoredPassage
 from index.sentences import sentence_table
@@ -239,6 +239,9 @@ def test_a_figure_is_shown_in_digits_or_in_words_before_the_asked_unit():
     days = analyse("Công chức được nghỉ phép bao nhiêu ngày?")
     assert shows_figure(days, "Công chức được nghỉ 12 ngày mỗi năm.")
     assert not shows_figure(days, "1. Công chức được nghỉ hằng năm theo quy định của pháp luật về lao động.")
+    written_out = "d) Thời hạn giải quyết: Trong 10 (mười) ngày, kể từ ngày nhận đủ hồ sơ."  # the law's own spelling
+    assert shows_figure(days, written_out) and not shows_figure(days, "Trong 10 (mười) tháng kể từ ngày nhận.")
+    assert [written_out[a:b] for a, b in highlights(days, written_out)] == ["10 (mười) ngày"]
     trips = analyse("Không bắt người dân đi lại quá mấy lần?")
     assert shows_figure(trips, "không để cá nhân phải đi lại bổ sung hồ sơ quá hai lần cho một vụ việc")
     # a source's own bracketed number is a figure, not a citation marker
