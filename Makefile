@@ -49,6 +49,7 @@ eval: $(STAMP) index
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind10.jsonl --out eval/results-blind10.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind11.jsonl --out eval/results-blind11.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind12.jsonl --out eval/results-blind12.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind13.jsonl --out eval/results-blind13.jsonl
 
 bench: $(STAMP) index
 	$(BIN)/python -m eval.bench --store $(STORE)
