@@ -17,15 +17,17 @@ RULES: dict[str, str] = {
     "fixed-places": "a document's effect clause, date line and labelled fields are offered as candidates; a question "
                     "(or a part of one) asking when a document it names was issued or took effect is quoted from them",
     "list": "a lead-in brings its items; a list question answered by an item brings the whole list, and one "
-            "whose best sentence brings no list takes the best sentence within the two-asks margin that does",
-    "item-lead": "an item is quoted with the lead-in that announces it",
+            "whose best sentence brings no list takes the best sentence within the two-asks margin that does; "
+            "a question asking several of a kind takes the run of paragraphs that open alike (\"Căn cứ …\")",
+    "item-lead": "an item (a point, or a numbered clause) is quoted with the lead-in that announces it",
     "heading": "an article's or section's title never stands alone: a list question takes the article's list "
-               "(or its clauses), any other the title with the sentence that follows",
+               "(or its clauses), any other the sentence that follows (or the list it announces), else what "
+               "the title heads",
     "next-holds": "a sentence without what the question's kind needs (a date, a figure, a number) takes the next "
                   "sentence that has it, or a plan's task the labelled field after it that has it",
     "complete": "a question the sentence answers only in part takes the next sentence when it adds enough",
     "signer": "a question asking who signed a document is answered by its signature block (a part of a "
-              "question asking it, by a second quote)",
+              "question asking it, by a second quote); who may sign is not asked by \"ai có thẩm quyền ký\"",
     "figure-shown": "a question asking a figure is answered only by a quote that shows one (in digits, or in words "
                     "before the asked unit)",
     "two-asks": "a question asking two things quotes a second sentence of the same document for a part the "
