@@ -1,9 +1,11 @@
 """Candidate answers: units of text, built from the structure the parser knows, that can hold an answer.
 
 A unit is a sentence; a run of clauses of a long sentence; a sentence with the next one; a
-list's lead-in with its items (across passages of the same article); a run of paragraphs that
-open alike (a legal text's "Căn cứ …" bases); an article's numbered clauses; or a sentence found in a document's fixed place (its effect clause, its date line, a
-labelled field). Each keeps the spans it quotes, so citations are exact and checkable.
+list's lead-in with its items (across passages of the same article); a numbered clause with the
+sentence that announces the clauses; a run of paragraphs that open alike (a legal text's "Căn
+cứ …" bases); an article's numbered clauses; or a sentence found in a document's fixed place
+(its effect clause, its date line, a labelled field). Each keeps the spans it quotes, so
+citations are exact and checkable.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class Shape(StrEnum):
     WINDOW = "window"  # clauses of a long sentence
     PAIR = "pair"  # a sentence and the next
     LIST = "list"  # a lead-in and its items, or a run of paragraphs that open alike (flag "run"; a pair if two)
-    ITEM = "item"  # a lead-in and one item
+    ITEM = "item"  # a lead-in and one item (a point, or a numbered clause)
     CLAUSES = "clauses"  # an article's title and the first sentence of each numbered clause
 
 
@@ -92,8 +94,8 @@ class Candidate:
 def is_title(c: Candidate) -> bool:
     """The unit is a title, not content: its article's or section's own title (also when the
     sentence splitter left it apart from "Điều 36.", also in an article an amending text quotes:
-    "“Điều 35a. Kiểm tra …"), the bare "Điều 36." before it (alone or with the title), or a line of its document's
-    title ("NÂNG CAO NĂNG LỰC CHO ĐỘI NGŨ …" in the preamble)."""
+    "“Điều 35a. Kiểm tra …"), the bare "Điều 36." before it (alone or with the title), or a line
+    of its document's title ("NÂNG CAO NĂNG LỰC CHO ĐỘI NGŨ …" in the preamble)."""
     text = c.text.strip()
     if lx.ARTICLE_LABEL.fullmatch(text):
         return True

@@ -59,9 +59,9 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
             return led[0]
     if rules.on("heading") and is_title(anchor):
         same = [u for u in units if u.shape in (Shape.LIST, Shape.CLAUSES) and _same_part(u, anchor)]
-        lists = [u for u in same if u.shape == Shape.LIST]
+        headed = [u for u in same if u.shape == Shape.LIST]
         if q.kind == AnswerKind.LIST and same:
-            return max(lists, key=cover) if lists else same[0]
+            return max(headed, key=cover) if headed else same[0]
         content = [u for u in pairs if not is_title(u)]  # "Điều 19." with its title is still a title
         if content:
             pair = max(content, key=cover)
@@ -69,7 +69,7 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
                    and u.segments[0].sentence == pair.segments[-1].sentence]
             return led[0] if led and pair.text.rstrip().endswith(":") else pair
         if same:  # a title alone answers nothing: what it heads ("Điều kiện đăng ký dự tuyển …?")
-            return max(lists, key=cover) if lists else same[0]
+            return max(headed, key=cover) if headed else same[0]
         if pairs:
             return max(pairs, key=cover)
     best = max(pairs, key=cover, default=None)
