@@ -362,8 +362,8 @@ def _continues(b: _Builder, item: Segment, srow: int) -> bool:
     return row == item.row and start >= item.end and "\n" not in b.passages[row].text[item.end : start]
 
 
-def _opening(text: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"\w+", normalise(text))[:RUN_OPENING])
+def _opening(b: _Builder, srow: int) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", b.retriever.sentences.key(srow)[:80])[:RUN_OPENING])
 
 
 def _add_run(b: _Builder, srow: int, hit: ScoredPassage, rank: int) -> None:
@@ -371,14 +371,14 @@ def _add_run(b: _Builder, srow: int, hit: ScoredPassage, rank: int) -> None:
     starts them: a list without a lead-in, such as a legal text's bases ("Căn cứ Luật …; Căn cứ
     Nghị định …")."""
     row = b.span(srow)[0]
-    opening = _opening(b.text(srow))
+    opening = _opening(b, srow)
     if len(opening) < RUN_OPENING or lx.CLAUSE.match(b.text(srow)):
         return
-    if srow > 0 and b.span(srow - 1)[0] == row and _opening(b.text(srow - 1)) == opening:
+    if srow > 0 and b.span(srow - 1)[0] == row and _opening(b, srow - 1) == opening:
         return  # not the run's first paragraph
     run, budget = [srow], MAX_LIST - len(b.text(srow))
     nxt = srow + 1
-    while nxt < len(b.retriever.sentences) and b.span(nxt)[0] == row and _opening(b.text(nxt)) == opening \
+    while nxt < len(b.retriever.sentences) and b.span(nxt)[0] == row and _opening(b, nxt) == opening \
             and not lx.ITEM.match(b.text(nxt)):
         budget -= len(b.text(nxt)) + 1
         if budget < 0:
