@@ -99,13 +99,12 @@ def is_title(c: Candidate) -> bool:
     text = c.text.strip()
     if lx.ARTICLE_LABEL.fullmatch(text):
         return True
-    p = c.hit.passage
-    first = c.segments[0]
-    if c.shape == Shape.PAIR and lx.ARTICLE_LABEL.fullmatch(p.text[first.start : first.end].strip()):
-        return len(text) <= MAX_TITLE and not text.endswith((".", ";", ":", "!", "?"))  # "Điều 19." and its title
     if len(text) < 8 or text.endswith((".", ";", ":", "!", "?")):
         return False  # a sentence: an article without a title opens with its first sentence
-    seg = first
+    p = c.hit.passage
+    seg = c.segments[0]
+    if c.shape == Shape.PAIR and lx.ARTICLE_LABEL.fullmatch(p.text[seg.start : seg.end].strip()):
+        return len(text) <= MAX_TITLE  # "Điều 19." and its title
     if len(text) <= MAX_TITLE and p.text[seg.start : seg.end].strip() == text \
             and lx.LABEL_BEFORE.search(p.text[: seg.start]):
         return True  # right after "Điều 35a.", also in an article an amending text quotes
@@ -189,35 +188,34 @@ class _Builder:
             return srow - 1
         return None
 
-    def lead_in(self, srow: int) -> int | None:
-        """For an item, the sentence that announces its list (walking back over items)."""
+    def preceding(self, srow: int) -> Iterator[int]:
+        """Sentence rows before ``srow`` within its passage, then back into the same article."""
         row = self.span(srow)[0]
         j = srow - 1
         while j >= 0:
             p = self.span(j)[0]
             if p != row and not self.same_article(row, p):
-                return None
+                return
+            yield j
+            j -= 1
+
+    def lead_in(self, srow: int) -> int | None:
+        """For an item, the sentence that announces its list (walking back over items)."""
+        for j in self.preceding(srow):
             text = self.text(j).rstrip()
             if _announces(text):
                 return j
             if not lx.ITEM.match(text):
                 return None
-            j -= 1
         return None
 
     def clause_lead_in(self, srow: int) -> int | None:
         """For a numbered clause, the sentence of its article that announces the clauses ("… thuộc
         một trong các trường hợp sau đây:"), walking back over earlier clauses and their points."""
-        row = self.span(srow)[0]
-        j = srow - 1
-        while j >= 0:
-            p = self.span(j)[0]
-            if p != row and not self.same_article(row, p):
-                return None
+        for j in self.preceding(srow):
             text = self.text(j).rstrip()
             if not (lx.CLAUSE.match(text) or lx.ITEM.match(text)):
                 return j if text.endswith(":") else None
-            j -= 1
         return None
 
 
