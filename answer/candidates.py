@@ -267,6 +267,9 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
                 if lead is not None:
                     b.add(Shape.ITEM, [b.segment(lead), seg], hit, rank)
                     _add_list(b, lead, hit, rank)
+                    top = b.clause_lead_in(lead) if lx.CLAUSE.match(b.text(lead)) and rules.on("item-lead") else None
+                    if top is not None:  # "Hình thức kỷ luật cảnh cáo áp dụng … sau đây:" > "3. … sau đây:" > "b) …"
+                        b.add(Shape.ITEM, [b.segment(top), b.segment(lead), seg], hit, rank)
                 _add_fields(b, srow, seg, hit, rank)
             else:
                 _add_run(b, srow, hit, rank)

@@ -49,8 +49,8 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         if listing and q.kind == AnswerKind.LIST and lists:
             return max(lists, key=lambda u: len(u.segments))
         items = [u for u in around if u.shape == Shape.ITEM]
-        if items and rules.on("item-lead"):
-            return items[0]
+        if items and rules.on("item-lead"):  # the point with every lead-in above it
+            return max(items, key=lambda u: len(u.segments))
     if listing and runs and q.asks_items and q.kind in (AnswerKind.LIST, AnswerKind.REFERENCE):
         return max(runs, key=lambda u: len(u.segments))  # "căn cứ những văn bản nào": all the bases
     if lx.CLAUSE.match(text) and rules.on("item-lead"):
