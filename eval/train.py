@@ -8,8 +8,8 @@ unanswerable near miss for the abstention model.
 
 Settings (regularisation, how much shorter answers are preferred) are chosen by 5-fold
 cross-validation grouped by document; the confidence model is fitted on out-of-fold scores;
-the threshold keeps wrongly refused answerable questions at or under 5 %, every source weighing
-the same: out of fold on the training sources, and with the final model on the calibration sets
+the threshold keeps wrongly refused answerable questions at or under 5 % on every source: out
+of fold on the training sources, and with the final model on the calibration sets
 (:data:`CALIBRATION`: questions written by others over ``corpus/``, never trained on), which
 are asked as a user asks. Writes ``answer/selector.json`` and ``docs/training.md``.
 """
@@ -180,23 +180,21 @@ def confidence_out_of_fold(
 
 
 def choose_threshold(exs: list[Example], confidence: np.ndarray) -> float:
-    """The highest threshold that refuses at most MAX_REFUSED of the answerable questions, every
-    source weighing the same (the project's own questions as much as UIT's)."""
-    answerable = [(c, e.source) for e, c in zip(exs, confidence) if e.answerable]
-    if not answerable:
+    """The highest threshold that refuses at most MAX_REFUSED of the answerable questions of
+    every source (the project's own questions as well as UIT's): the strictest source decides."""
+    by_source: dict[str, list[float]] = defaultdict(list)
+    for e, c in zip(exs, confidence):
+        if e.answerable:
+            by_source[e.source].append(float(c))
+    if not by_source:
         return 0.0
-    counts: dict[str, int] = defaultdict(int)
-    for _, source in answerable:
-        counts[source] += 1
-    refused = 0.0
-    total = float(len(counts))
-    threshold = 0.0
-    for c, source in sorted(answerable):
-        refused += 1.0 / counts[source] / total
-        if refused > MAX_REFUSED:
-            break
-        threshold = c
-    return float(threshold)
+    return float(min(_source_threshold(sorted(cs)) for cs in by_source.values()))
+
+
+def _source_threshold(confidence: list[float]) -> float:
+    """The highest threshold refusing at most MAX_REFUSED of these (sorted) answerable confidences."""
+    allowed = int(np.floor(MAX_REFUSED * len(confidence) + 1e-9))  # questions that may be refused
+    return confidence[allowed] if allowed < len(confidence) else confidence[-1]
 
 
 def gather_examples(corpus: Retriever, cache: Path, with_alqac: bool) -> list[Example]:
