@@ -31,6 +31,7 @@ WINDOW_CHARS = 380  # at most this long, a run of clauses
 MAX_UNIT = 600  # the longest unit quoted, lists apart
 MAX_TITLE = 200  # an article's title line is shorter
 MAX_LIST = 1200  # a list's lead-in and the items that fit
+INLINE_LEAD = 200  # at most this much of a sentence before the colon that announces a list inside it
 MAX_FIELDS = 6  # labelled lines looked at after an item
 RUN_OPENING = 2  # words that paragraphs of a run open with alike
 _CLAUSE_END = re.compile(r"[;,:]\s+")
@@ -255,6 +256,9 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
                     b.add(Shape.WINDOW, [window], hit, rank)
                 if len(text) <= MAX_UNIT:
                     b.add(Shape.SENTENCE, [seg], hit, rank)
+                if rules.on("list"):  # a unit already there (the sentence, a run of clauses) takes the flag
+                    for inline in _inline_lists(seg, text):
+                        b.add(Shape.LIST, [inline], hit, rank, frozenset({"inline"}))
             nxt_row = b.next_sentence(srow)
             if nxt_row is not None:
                 nxt = b.text(nxt_row)
@@ -304,6 +308,26 @@ def _windows(seg: Segment, text: str) -> list[Segment]:
             continue
         start = seg.start + a + lead
         out.append(Segment(seg.row, seg.sentence, start, start + len(body), a > 0, end < len(text)))
+    return out
+
+
+def _inline_lists(seg: Segment, text: str) -> list[Segment]:
+    """A long sentence's lists announced inside it ("… xếp hạng thấp như: A; B; C."): from the
+    clauses before the colon (at most INLINE_LEAD characters of them) to the sentence's end, at
+    most MAX_LIST in all."""
+    cuts = _clause_cuts(text)
+    out: list[Segment] = []
+    for i, colon in enumerate(cuts[1:-1], 1):
+        if not text[:colon].rstrip().endswith(":") or len(re.findall(r"\w\w", text[colon:])) < 4:
+            continue
+        starts = [c for c in cuts[:i] if colon - c <= INLINE_LEAD] or [cuts[i - 1]]
+        a = starts[0]
+        piece = text[a:].rstrip()
+        if len(piece) > MAX_LIST:
+            continue
+        lead = len(piece) - len(piece.lstrip())
+        start = seg.start + a + lead
+        out.append(Segment(seg.row, seg.sentence, start, seg.start + len(text.rstrip()), a > 0, False))
     return out
 
 

@@ -37,7 +37,9 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         after = [u for u in pairs if u.segments[0].sentence == row and need.search(normalise(u.evidence))]
         if after:
             return after[0]
-    lists = [u for u in around if u.shape == Shape.LIST and "run" not in u.flags]
+    lists = [u for u in around if u.shape == Shape.LIST and not u.flags & {"run", "inline"}]
+    # a list announced inside a long sentence (a run of clauses or the sentence may be that list)
+    inline = [u for u in units if "inline" in u.flags and row in u.sentences]
     runs = [u for u in around if "run" in u.flags]  # a run of two is also a pair
     text = anchor.text.rstrip()
     listing = rules.on("list")
@@ -45,6 +47,8 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         led = [u for u in lists if u.segments[0].sentence == row]
         if led:
             return led[0]
+    if listing and inline and q.kind == AnswerKind.LIST:  # "… xếp hạng thấp như: A; B; C."
+        return max(inline, key=cover)
     if lx.ITEM.match(text):
         if listing and q.kind == AnswerKind.LIST and lists:
             return max(lists, key=lambda u: len(u.segments))
@@ -65,7 +69,7 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         content = [u for u in pairs if not is_title(u)]  # "Điều 19." with its title is still a title
         if content:
             pair = max(content, key=cover)
-            led = [u for u in units if u.shape == Shape.LIST and "run" not in u.flags
+            led = [u for u in units if u.shape == Shape.LIST and not u.flags & {"run", "inline"}
                    and u.segments[0].sentence == pair.segments[-1].sentence]
             return led[0] if led and pair.text.rstrip().endswith(":") else pair
         if same:  # a title alone answers nothing: what it heads ("Điều kiện đăng ký dự tuyển …?")

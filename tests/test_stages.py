@@ -457,3 +457,45 @@ def test_a_title_chosen_for_a_question_quotes_what_it_heads():
     assert is_title(title)
     quoted = expand(q, title, units, coverage(q, r))
     assert quoted.shape == Shape.LIST and "Đủ 18 tuổi" in quoted.text and "Phiếu đăng ký" not in quoted.text
+
+
+def test_a_point_of_a_numbered_clause_reads_with_both_lead_ins():
+    r, passages = _library("nd-83", "83/2031/NĐ-CP", [
+        "CHÍNH PHỦ",
+        "Điều 9. Áp dụng hình thức kỷ luật cảnh cáo\n"
+        "Hình thức kỷ luật cảnh cáo áp dụng đối với công chức thuộc một trong các trường hợp sau đây:\n"
+        "1. Đã bị kỷ luật khiển trách mà tái phạm.\n"
+        "2. Vi phạm lần đầu, gây hậu quả ít nghiêm trọng thuộc một trong các trường hợp sau đây:\n"
+        "a) Không chấp hành quyết định điều động;\nb) Người đứng đầu để xảy ra tham nhũng mà không ngăn chặn."],
+        article="Điều 9")
+    q = analyse("Người đứng đầu để xảy ra tham nhũng mà không ngăn chặn thì bị kỷ luật gì?", r.documents)
+    units = gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r)
+    anchor = next(u for u in units if u.anchor and u.text.startswith("b) Người đứng đầu"))
+    quoted = expand(q, anchor, units, coverage(q, r))
+    lines = quoted.text.split("\n")
+    assert quoted.shape == Shape.ITEM and len(lines) == 3
+    assert lines[0].startswith("Hình thức kỷ luật cảnh cáo") and lines[1].startswith("2. Vi phạm lần đầu")
+    assert "khiển trách" not in quoted.text and "điều động" not in quoted.text
+
+
+def test_a_list_question_takes_the_list_announced_inside_a_long_sentence():
+    ranks = ("cải cách thủ tục hành chính xếp hạng 55/63; cải cách tổ chức bộ máy xếp hạng 52/63; "
+             "nâng cao chất lượng đội ngũ cán bộ, công chức, viên chức xếp hạng 42/63.")
+    sentence = ("Năm 2019, tỉnh đã triển khai đồng bộ nhiều giải pháp nâng cao chất lượng phục vụ người dân, "
+                "doanh nghiệp, chỉ đạo các sở, ngành, địa phương rà soát, đơn giản hóa thủ tục hành chính, đẩy mạnh "
+                "ứng dụng công nghệ thông tin, kiểm tra việc thực hiện kỷ luật, kỷ cương hành chính tại các cơ quan, "
+                "đơn vị trên địa bàn tỉnh, tuy vậy Chỉ số cải cách hành chính vẫn còn một số lĩnh vực xếp hạng "
+                "thấp như: " + ranks)
+    r, passages = _library("bc-84", "84/2031/NĐ-CP", ["UBND TỈNH", sentence], article="Điều 1")
+    assert len(sentence) > 450  # long: the selector ranks its runs of clauses
+    q = analyse("Chỉ số cải cách hành chính của tỉnh còn những lĩnh vực nào thấp?", r.documents)
+    assert q.kind == AnswerKind.LIST
+    units = gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r)
+    inline = [u for u in units if "inline" in u.flags]
+    assert len(inline) == 1 and inline[0].text.endswith(ranks) and not inline[0].text.startswith("Năm 2019")
+    anchor = next(u for u in units if u.shape == Shape.WINDOW and "55/63" in u.text)
+    assert "42/63" not in anchor.text  # a run of clauses alone cuts the list
+    quoted = expand(q, anchor, units, coverage(q, r))
+    assert quoted is inline[0] and "xếp hạng thấp như:" in quoted.text
+    other = analyse("Lĩnh vực cải cách tổ chức bộ máy xếp hạng thứ mấy?", r.documents)  # not a list question
+    assert expand(other, anchor, units, coverage(other, r)).shape == Shape.WINDOW
