@@ -252,12 +252,13 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
             if len(text) <= LONG_SENTENCE:
                 b.add(Shape.SENTENCE, [seg], hit, rank)
             else:
-                for window in _windows(seg, text):
+                cuts = _clause_cuts(text)
+                for window in _windows(seg, text, cuts):
                     b.add(Shape.WINDOW, [window], hit, rank)
                 if len(text) <= MAX_UNIT:
                     b.add(Shape.SENTENCE, [seg], hit, rank)
                 if rules.on("list"):  # a unit already there (the sentence, a run of clauses) takes the flag
-                    for inline in _inline_lists(seg, text):
+                    for inline in _inline_lists(seg, text, cuts):
                         b.add(Shape.LIST, [inline], hit, rank, frozenset({"inline"}))
             nxt_row = b.next_sentence(srow)
             if nxt_row is not None:
@@ -291,9 +292,9 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
     return list(b.out.values())
 
 
-def _windows(seg: Segment, text: str) -> list[Segment]:
-    """Runs of whole clauses of a long sentence, each at most WINDOW_CHARS (never cut in quotes)."""
-    cuts = _clause_cuts(text)
+def _windows(seg: Segment, text: str, cuts: list[int]) -> list[Segment]:
+    """Runs of whole clauses of a long sentence (``cuts``: its :func:`_clause_cuts`), each at most
+    WINDOW_CHARS (never cut in quotes)."""
     out: list[Segment] = []
     for i, a in enumerate(cuts[:-1]):
         end = None
@@ -311,11 +312,10 @@ def _windows(seg: Segment, text: str) -> list[Segment]:
     return out
 
 
-def _inline_lists(seg: Segment, text: str) -> list[Segment]:
+def _inline_lists(seg: Segment, text: str, cuts: list[int]) -> list[Segment]:
     """A long sentence's lists announced inside it ("… xếp hạng thấp như: A; B; C."): from the
     clauses before the colon (at most INLINE_LEAD characters of them) to the sentence's end, at
-    most MAX_LIST in all."""
-    cuts = _clause_cuts(text)
+    most MAX_LIST in all (``cuts``: the sentence's :func:`_clause_cuts`)."""
     out: list[Segment] = []
     for i, colon in enumerate(cuts[1:-1], 1):
         if not text[:colon].rstrip().endswith(":") or len(re.findall(r"\w\w", text[colon:])) < 4:
