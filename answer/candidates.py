@@ -20,7 +20,7 @@ from answer import rules
 from answer.analysis import QuestionAnalysis
 from index.lexical import normalise
 from index.retriever import Retriever, ScoredPassage
-from ingest.metadata import PLACE_DATE, signature
+from ingest.metadata import PLACE_DATE, annex_line, signature
 from ingest.models import Footnote, Passage
 from ingest.passages import footnote_numbers
 
@@ -498,6 +498,14 @@ def _fixed_places(q: QuestionAnalysis, hits: list[ScoredPassage], b: _Builder) -
                     b.add(Shape.SENTENCE, [Segment(row, srow, start, start + len(text))], hit, rank,
                           frozenset({"issue"}))
                 break
+        else:  # no date line: an annex heading that names the document dates it
+            for row, p in rows:
+                number = b.retriever.documents.get(p.doc_id, {}).get("metadata", {}).get("number")
+                m = annex_line(p.text, number) if row is not None and number and "èm theo" in p.text else None
+                if m:
+                    hit, rank = hit_for(p)
+                    b.add(Shape.SENTENCE, _spans(b, row, m.start(), m.end()), hit, rank, frozenset({"issue"}))
+                    break
     if q.asks_signer:
         for row, p in rows:
             m = signature(p.text) if row is not None else None

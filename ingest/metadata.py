@@ -44,6 +44,13 @@ SIGNATURE = re.compile(
     rf"(?:[\s*_]|\((?:Đã ký|đã ký)\))+"
     rf"(?P<name>[{UPPER}][{LOWER}]+(?:[ \t]+[{UPPER}][{LOWER}]+){{1,4}})(?=[\s*_|]*(?:$|\n))"
 )
+# An annex's heading names the document it belongs to, with that document's date: "(Kèm theo Nghị
+# định số 170/2025/NĐ-CP ngày 30 tháng 6 năm 2025 của Chính phủ)". A text whose head has no date
+# line is dated by the annex line that names its own number.
+ANNEX_OF = re.compile(
+    rf"[Kk]èm theo\s+[^()\n]{{0,60}}?số\s+(?P<number>{DOC_NUMBER})\s+"
+    rf"ngày\s+(?P<date>(\d{{1,2}})\s+tháng\s+(\d{{1,2}})\s+năm\s+(\d{{4}}))"
+)
 _SIGNING_ROLE = re.compile(r"TRƯỞNG|CHỦ TỊCH|THỦ TƯỚNG|GIÁM ĐỐC|CHÁNH|BÍ THƯ|TỔNG")
 _PROVINCE = re.compile(rf"(?:TỈNH|THÀNH PHỐ)\s+([{UPPER}][{UPPER} ]+?)(?=\s*(?:-{{2,}}|\||$|\n|CỘNG))")
 _HEAD_SCAN = 40
@@ -71,6 +78,7 @@ def extract_metadata(blocks: list[Block], path: Path) -> tuple[str, dict[str, An
     date = PLACE_DATE.search(head_text) or next(
         (m for b in head if (m := _DATE_WORDS.match(b.text.strip(" |*_")))), None
     )
+    annex = None if date or not number else own_annex(blocks, number)
     header = [b.text for b in blocks[:_ISSUER_SCAN] if len(b.text) < 160 and not b.md_heading]
     issuer = _issuer("\n".join(header), number)
     if doc_type:
@@ -81,6 +89,9 @@ def extract_metadata(blocks: list[Block], path: Path) -> tuple[str, dict[str, An
         meta["issuer"] = issuer
     if date:
         d, m, y = date.groups()
+        meta["date"] = f"{int(d):02d}/{int(m):02d}/{y}"
+    elif annex:
+        d, m, y = annex.groups()[-3:]
         meta["date"] = f"{int(d):02d}/{int(m):02d}/{y}"
 
     if md_title and number and number in md_title:
@@ -131,6 +142,21 @@ def _issuer(head_text: str, number: str | None) -> str | None:
         if re.search(r"QH\d+$", number):
             return "Quốc hội"
     return None
+
+
+def own_annex(blocks: list[Block], number: str) -> re.Match[str] | None:
+    """The first annex line (:data:`ANNEX_OF`) naming the document's own ``number``."""
+    for b in blocks:
+        if "èm theo" in b.text:
+            m = annex_line(b.text, number)
+            if m:
+                return m
+    return None
+
+
+def annex_line(text: str, number: str) -> re.Match[str] | None:
+    """An annex line in ``text`` naming ``number`` (its own document's number), with its date."""
+    return next((m for m in ANNEX_OF.finditer(text) if m.group("number").rstrip(".,;") == number), None)
 
 
 def signature(text: str) -> re.Match[str] | None:

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 # Bump when parsing changes what a file yields: stores built by another version re-parse
 # every file on the next ingest (unchanged passages keep their vectors). Version 5: document
 # ids are paths relative to the ingested folder (were file stems), passage limits.
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 
 _LEGAL_TYPES = {"Nghị định", "Luật", "Thông tư", "Nghị quyết", "Quyết định", "Pháp lệnh"}
 

@@ -127,6 +127,8 @@ def test_a_date_in_the_legal_basis_is_not_the_documents_date():
     # Nghị định 170/2025 has no place-date line; "Căn cứ Luật … ngày 18 tháng 02 năm 2025" is not its date
     doc = parse_file(CORPUS / "nghi-dinh-170-2025-nd-cp-tuyen-dung-cong-chuc.md")
     assert doc.metadata.get("date") != "18/02/2025"
+    # its annex heading names it with its date: "(Kèm theo Nghị định số 170/2025/NĐ-CP ngày 30 tháng 6 năm 2025 …)"
+    assert doc.metadata["date"] == "30/06/2025"
     assert parse_file(CORPUS / "nghi-dinh-172-2025-nd-cp-ky-luat-can-bo-cong-chuc.md").metadata["date"] == "30/06/2025"
 
 

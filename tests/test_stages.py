@@ -348,6 +348,19 @@ def test_a_named_document_asked_when_issued_and_from_when_in_effect_quotes_its_d
     assert extra is not None and "issue" in extra.flags and extra.text == "Hà Nội, ngày 15 tháng 5 năm 2031"
 
 
+def test_a_document_without_a_date_line_is_dated_by_the_annex_heading_that_names_it():
+    r, passages = _library("nd-79", "79/2031/NĐ-CP", [
+        "CHÍNH PHỦ\nSố: 79/2031/NĐ-CP\nNGHỊ ĐỊNH\nQuy định về tiếp công dân\n"
+        "Căn cứ Luật Tổ chức Chính phủ ngày 18 tháng 02 năm 2025;",  # no "Hà Nội, ngày …" line
+        "Điều 20. Hiệu lực thi hành\nNghị định này có hiệu lực thi hành kể từ ngày 01 tháng 7 năm 2031.",
+        "Mẫu số 01\n(Kèm theo Nghị định số 12/2030/NĐ-CP ngày 02 tháng 3 năm 2030 của Chính phủ)",  # another's
+        "Mẫu số 02\n(Kèm theo Nghị định số 79/2031/NĐ-CP ngày 15 tháng 5 năm 2031 của Chính phủ)"])
+    q = analyse("Nghị định 79/2031/NĐ-CP được ban hành ngày nào?", r.documents)
+    assert q.asks_issue
+    issued = [u for u in gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r) if "issue" in u.flags]
+    assert [u.text for u in issued] == ["Kèm theo Nghị định số 79/2031/NĐ-CP ngày 15 tháng 5 năm 2031"]
+
+
 def test_a_list_of_points_ends_where_the_next_clause_begins():
     r, passages = _library("nd-78", "78/2031/NĐ-CP", [
         "CHÍNH PHỦ",
