@@ -29,7 +29,7 @@ KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         rf"(?:theo|bằng|tại|qua|là) (?:văn bản|{_DOC_TYPE}) nào|cơ sở pháp lý|căn cứ pháp lý"
     )),
     ("date", re.compile(
-        r"\b(?:khi nào|bao giờ|ngày nào|ngày bao nhiêu|ngày mấy|thời điểm nào|năm nào|tháng nào|quý nào|"
+        r"\b(?:khi nào|bao giờ|lúc nào|hồi nào|ngày nào|ngày bao nhiêu|ngày mấy|thời điểm nào|năm nào|tháng nào|quý nào|"
         r"(?:vào|trong|từ) thời gian nào|từ ngày|vào ngày|kể từ (?:ngày|khi) nào|hạn chót|thời hạn cuối)\b"
     )),
     ("figure", re.compile(
@@ -106,10 +106,10 @@ EFFECT_CLAUSE = re.compile(
     r"pháp lệnh|văn bản) này có hiệu lực"
 )
 ASKS_EFFECT = re.compile(
-    r"(?:có|bắt đầu có|phát sinh) hiệu lực.*(?:ngày nào|khi nào|bao giờ|thời điểm nào|từ ngày|kể từ)"
+    r"(?:có|bắt đầu có|phát sinh) hiệu lực.*(?:ngày nào|khi nào|bao giờ|lúc nào|thời điểm nào|từ ngày|kể từ)"
 )
 ASKS_ISSUE = re.compile(
-    r"(?:(?:ban hành|được ký|ký|thông qua)(?: ban hành)?(?: vào)? (?:ngày nào|ngày bao nhiêu|khi nào|bao giờ|hôm nào)|"
+    r"(?:(?:ban hành|được ký|ký|thông qua)(?: ban hành)?(?: vào)? (?:ngày nào|ngày bao nhiêu|khi nào|bao giờ|lúc nào|hôm nào)|"
     r"ngày (?:ban hành|ký)(?: là)? (?:ngày )?(?:nào|bao nhiêu|khi nào))"
 )
 # who signed: "ai ký …", "ai là người đặt bút ký …", "người ký …", "… ký, là ai" ("đăng ký" is not signing)
