@@ -4,8 +4,10 @@ The selector ranks anchors: single sentences, and runs of clauses of long ones. 
 generic measures: dense and lexical similarity of the sentence, of what frames it (an item's
 lead-in, the sentence before, its article title) and of its passage; the passage's rank; how
 much of what the question pins the sentence's context holds; and whether the sentence holds
-what the question's kind asks for (a figure with the asked unit, a date, a document number).
-The same function serves training and answering.
+what the question's kind asks for (a figure with the asked unit, a date, a document number);
+and ``assoc``, how strongly the sentence's words are associated with the question's words in
+questions answered before (:mod:`answer.associations`, learned by ``make train``). The same
+function serves training and answering.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from answer import associations
 from answer import lexicon as lx
 from answer.analysis import AnswerKind, QuestionAnalysis, strip_accents
 from answer.candidates import Candidate, Shape, is_title
@@ -30,7 +33,7 @@ BASE = (
     "dense", "dense_rel", "dense_context", "passage_dense", "passage_dense_rel", "passage_lexical_rel",
     "rank_inv", "sentence_lexical_rel", "sentence_fused",
     "cover", "cover_bigram", "cover_rel", "cover_near", "cover_title", "cover_counted", "cover_aspect", "novel",
-    "cover_passage", "cover_retrieved", "missing_rare", "missing_counted",
+    "cover_passage", "cover_retrieved", "missing_rare", "missing_counted", "assoc",
     "pinned", "pinned_here", "pinned_context", "other_year", "other_level",
     "length_log", "window", "first", "heading_like", "title", "leadin", "preamble", "item",
     "number", "footnote",
@@ -177,6 +180,7 @@ def featurise(
         for col, name in kinds:
             f[col] = holds.get(name, float(f[INDEX[name]]) if name in INDEX else 0.0)
 
+    out[:, INDEX["assoc"]] = associations.current().scores(q.text, [c.evidence for c in anchors])
     for name, rel in (("dense", "dense_rel"), ("cover", "cover_rel")):
         col = out[:, INDEX[name]]
         out[:, INDEX[rel]] = col - col.max()

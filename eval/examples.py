@@ -44,6 +44,8 @@ class Example:
     lengths: np.ndarray  # characters each anchor shows
     withheld: bool = False  # its answering document was left out of the search
     holds: np.ndarray | None = None  # bool per anchor: it shows the whole answer
+    question: str = ""
+    texts: tuple[str, ...] = ()  # what each anchor shows
 
 
 def holds_all(needles: Iterable[str]) -> Label:
@@ -80,7 +82,8 @@ def build(
     if group is None:
         positive = next((c for c, s in zip(units, shares) if s == 1.0), None)
         group = (positive or anchors[0]).hit.passage.doc_id
-    return Example(source, qid, group, q.kind.value, label is not None, x, y, lengths, bool(exclude), holds)
+    return Example(source, qid, group, q.kind.value, label is not None, x, y, lengths, bool(exclude), holds,
+                   question, tuple(c.evidence for c in anchors))
 
 
 def anchor_labels(units: list[Candidate], anchors: list[Candidate], shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,7 @@ from scipy.optimize import minimize
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
+from answer import associations
 from answer.features import NAMES
 from answer.selector import CONFIDENCE_FEATURES, MODEL_PATH, Linear, Selector, choose, confidence_row
 from eval import datasets, examples
@@ -49,6 +50,9 @@ MAX_REFUSED = 0.05  # answerable questions refused, out of fold, on every source
 # Question sets written by others over corpus/ (development data, never trained on): the threshold
 # is also held to MAX_REFUSED on them, as a source of its own.
 CALIBRATION = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
+# Question sets written by others over corpus/ whose answered questions teach the word associations
+# (answer/associations.py). The calibration sets are answered with a table learned without them.
+ASSOCIATION_SETS = CALIBRATION + ("blind8", "blind9", "blind10", "blind11", "blind12", "blind13", "blind14")
 CONFIDENCE_L2 = 1.0
 # Signs the selector's weights must have: what a kind of question asks for only helps.
 SIGNS: dict[str, tuple[float | None, float | None]] = {
@@ -221,6 +225,21 @@ def calibration_examples(corpus: Retriever) -> list[Example]:
     return out
 
 
+def learn_associations(corpus: Retriever) -> tuple[associations.Associations, associations.Associations]:
+    """The association table from every set of :data:`ASSOCIATION_SETS`, and one without the
+    calibration sets (to answer those, so that their threshold is not set on questions it learned from)."""
+    labelled: dict[str, list[associations.Labelled]] = {}
+    for name in ASSOCIATION_SETS:
+        path = REPO / "eval" / f"{name}.jsonl"
+        if path.is_file():
+            labelled[name] = [(e.question, e.texts, e.labels) for e in examples.question_set(corpus, path, name)
+                              if e.answerable]
+    log.info("associations: %d answered questions", sum(map(len, labelled.values())))
+    full = associations.learn(q for rows in labelled.values() for q in rows)
+    held = associations.learn(q for name, rows in labelled.items() if name not in CALIBRATION for q in rows)
+    return full, held
+
+
 def train(exs: list[Example], calibration: Sequence[Example] = ()) -> tuple[Selector, dict, FoldModels]:
     report: dict = {"sources": {}, "grid": []}
     for source in sorted({e.source for e in exs}):
@@ -339,6 +358,12 @@ def write_report(report: dict, path: Path, seconds: float) -> None:
     for name, s in report["sources"].items():
         recall = "–" if s["candidate_recall"] is None else f"{s['candidate_recall']:.3f}"
         lines.append(f"| {name} | {s['questions']} | {s['unanswerable']} | {s['withheld']} | {s['groups']} | {recall} |")
+    if "associations" in report:
+        a = report["associations"]
+        lines += ["", f"Word associations (`answer/associations.json`): learned from the answered questions of "
+                  f"{', '.join(a['sets'])}; {a['pairs']:,} pairs for {a['question_words']:,} question words, each seen "
+                  f"with at least {a['min_count']} answering candidates. The calibration sets are answered with a table "
+                  "learned without them; dev and UIT are in no table."]
     lines += ["", "## Settings tried (selection accuracy out of fold: the chosen unit shows the answer)", "",
               "| l2 | prefer shorter | " + " | ".join(report["sources"]) + " | mean |",
               "|---|---|" + "---|" * (len(report["sources"]) + 1)]
@@ -371,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.train", description=__doc__.split("\n")[0])
     p.add_argument("--store", help="corpus index (default: $REFORMQA_STORE or storage/)")
     p.add_argument("--out", type=Path, default=MODEL_PATH, help=f"model file (default {MODEL_PATH})")
+    p.add_argument("--associations", type=Path, default=associations.TABLE_PATH,
+                   help=f"word association table (default {associations.TABLE_PATH})")
     p.add_argument("--report", type=Path, default=REPORT, help=f"training report (default {REPORT})")
     p.add_argument("--alqac", action="store_true",
                    help="add ALQAC's essay and multiple-choice questions (embeds its 2,131 articles and 13,591 "
@@ -380,14 +407,21 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     store = store_dir(args.store)
     corpus = Retriever.load(store)
+    full, held = learn_associations(corpus)
+    associations.use(held)
+    calibration = calibration_examples(corpus)
+    associations.use(full)
     exs = gather_examples(corpus, datasets.cache_dir(store), args.alqac)
-    selector, report, folds = train(exs, calibration_examples(corpus))
+    selector, report, folds = train(exs, calibration)
+    associations.save(full, args.associations)
+    report["associations"] = {"sets": list(ASSOCIATION_SETS), "question_words": len(full.table),
+                              "pairs": sum(map(len, full.table.values())), "min_count": associations.MIN_COUNT}
     cache = datasets.cache_dir(store)
     cache.mkdir(parents=True, exist_ok=True)
     (cache / FOLDS_FILE).write_text(json.dumps(folds.to_json()), encoding="utf-8")
     args.out.write_text(json.dumps(selector.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     write_report(report, args.report, time.perf_counter() - t0)
-    log.info("wrote %s and %s", args.out, args.report)
+    log.info("wrote %s, %s and %s", args.out, args.associations, args.report)
     return 0
 
 

@@ -1,0 +1,116 @@
+"""Word associations learned from answered questions: which words an answering sentence uses for
+the words a question uses ("chấm lại" → "phúc khảo", "chất gây nghiện" → "ma túy").
+
+A paraphrased question shares few words with the sentence that answers it, and the small dense
+model does not always bridge the gap. From labelled questions (the question sets others wrote
+over ``corpus/``), :func:`learn` counts, for each question word (or word pair) and each word of a
+candidate that the question does not use, how often the pair occurs with the answering candidate
+against with the other candidates of the same question. A pair seen with answers at least
+:data:`MIN_COUNT` times, and more often than with the other candidates, keeps its log ratio. The
+selector's ``assoc`` feature is the mean, over the question's words, of the strongest association
+each has with a word of the candidate. ``make train`` learns the table; it is committed as
+``answer/associations.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from answer import lexicon as lx
+from ingest.vietnamese import match_key
+
+TABLE_PATH = Path(__file__).with_name("associations.json")
+MIN_COUNT = 3  # a pair must be seen with this many answering candidates
+STOP = frozenset(lx.ASKING_WORDS)
+
+
+def words(text: str) -> frozenset[str]:
+    """Words and adjacent word pairs (``cong_chuc``) of ``text``, matched as ``match_key`` folds it; no numbers."""
+    w = [t for t in re.findall(r"\w+", match_key(text)) if not t.isdigit()]
+    return frozenset(w) | frozenset(f"{a}_{b}" for a, b in zip(w, w[1:]))
+
+
+def question_words(text: str) -> frozenset[str]:
+    return frozenset(t for t in words(text) if t not in STOP)
+
+
+@dataclass
+class Associations:
+    """Question word → answer word → weight (positive log ratio)."""
+
+    table: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        """The ``assoc`` feature of each candidate text for ``question``."""
+        asked = question_words(question)
+        rows = [self.table[a] for a in asked if a in self.table]
+        out = np.zeros(len(texts), dtype=np.float32)
+        if not rows:
+            return out
+        for i, text in enumerate(texts):
+            new = words(text) - asked
+            out[i] = sum(max((row[b] for b in row.keys() & new), default=0.0) for row in rows) / len(asked)
+        return out
+
+    def to_json(self) -> dict:
+        return {"min_count": MIN_COUNT, "table": {a: dict(sorted(r.items())) for a, r in sorted(self.table.items())}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Associations:
+        return cls({a: {b: float(w) for b, w in r.items()} for a, r in data.get("table", {}).items()})
+
+
+Labelled = tuple[str, Sequence[str], np.ndarray]  # question, candidate texts, which candidates answer
+
+
+def learn(questions: Iterable[Labelled], min_count: int = MIN_COUNT) -> Associations:
+    """Count (question word, candidate word) pairs with answering candidates and with the others."""
+    pos: Counter[tuple[str, str]] = Counter()
+    neg: Counter[tuple[str, str]] = Counter()
+    for question, texts, labels in questions:
+        if not np.any(labels):
+            continue
+        asked = question_words(question)
+        for text, positive in zip(texts, labels):
+            new = words(text) - asked
+            (pos if positive else neg).update((a, b) for a in asked for b in new)
+    table: dict[str, dict[str, float]] = {}
+    for (a, b), n in pos.items():
+        if n >= min_count:
+            weight = math.log((n + 0.1) / (neg.get((a, b), 0) + 1.0))
+            if weight > 0:
+                table.setdefault(a, {})[b] = round(weight, 3)
+    return Associations(table)
+
+
+def save(assoc: Associations, path: Path = TABLE_PATH) -> None:
+    path.write_text(json.dumps(assoc.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+@cache
+def _load(path: Path) -> Associations:
+    return Associations.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else Associations()
+
+
+_current: list[Associations] = []
+
+
+def current() -> Associations:
+    """The table in use: the committed file, unless :func:`use` set another (training does)."""
+    return _current[-1] if _current else _load(TABLE_PATH)
+
+
+def use(assoc: Associations | None) -> None:
+    """Answer with ``assoc`` (``None``: the committed table again)."""
+    _current.clear()
+    if assoc is not None:
+        _current.append(assoc)

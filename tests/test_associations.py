@@ -1,0 +1,48 @@
+"""Word associations learned from answered questions (answer/associations.py), on hand-made questions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from answer.associations import Associations, learn, words
+
+ANSWER = "Không thực hiện việc phúc khảo đối với kết quả bài thi viết trên máy vi tính."
+OTHER = "Thí sinh được đăng ký dự thi tại một địa điểm do Hội đồng tuyển dụng bố trí."
+
+
+def _labelled(n: int) -> list[tuple[str, list[str], np.ndarray]]:
+    # questions that say "chấm lại" where the answering sentence says "phúc khảo"
+    asks = ["Bài thi có được chấm lại không?", "Thí sinh xin chấm lại bài thi thế nào?",
+            "Ai quyết định việc chấm lại?", "Chấm lại bài thi trong bao lâu?"]
+    return [(asks[i % len(asks)], [ANSWER, OTHER], np.array([True, False])) for i in range(n)]
+
+
+def test_words_fold_case_and_tone_placement_and_keep_word_pairs():
+    assert words("Phúc khảo") == words("phúc khảo") == {"phúc", "khảo", "phúc_khảo"}
+    assert words("hòa giải") == words("hoà giải")
+    assert not any(w.isdigit() for w in words("Trong 15 ngày"))
+
+
+def test_a_pair_seen_with_answers_raises_the_answering_sentence_of_a_new_question():
+    table = learn(_labelled(6))
+    scores = table.scores("Kết quả bài viết trên máy tính có được chấm lại?", [OTHER, ANSWER])
+    assert scores[1] > scores[0] == 0.0
+
+
+def test_a_pair_seen_fewer_times_than_the_minimum_is_not_kept():
+    assert learn(_labelled(2)).table == {}
+    assert not learn(_labelled(6), min_count=7).table
+
+
+def test_a_pair_as_common_with_other_candidates_is_not_kept():
+    both = [(q, [ANSWER, ANSWER + " Khác."], np.array([True, False])) for q, _, _ in _labelled(6)]
+    table = learn(both)
+    assert "phúc_khảo" not in table.table.get("chấm_lại", {})
+
+
+def test_the_table_round_trips_through_json_and_an_empty_table_scores_zero():
+    table = learn(_labelled(6))
+    again = Associations.from_json(table.to_json())
+    q = "Bài thi có được chấm lại không?"
+    assert np.array_equal(again.scores(q, [ANSWER, OTHER]), table.scores(q, [ANSWER, OTHER]))
+    assert not Associations().scores(q, [ANSWER]).any()
