@@ -50,6 +50,8 @@ eval: $(STAMP) index
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind11.jsonl --out eval/results-blind11.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind12.jsonl --out eval/results-blind12.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind13.jsonl --out eval/results-blind13.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind14.jsonl --out eval/results-blind14.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind15.jsonl --out eval/results-blind15.jsonl
 
 bench: $(STAMP) index
 	$(BIN)/python -m eval.bench --store $(STORE)
