@@ -101,16 +101,15 @@ def _load(path: Path) -> Associations:
     return Associations.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else Associations()
 
 
-_current: list[Associations] = []
+_override: Associations | None = None  # set by training (:func:`use`)
 
 
 def current() -> Associations:
     """The table in use: the committed file, unless :func:`use` set another (training does)."""
-    return _current[-1] if _current else _load(TABLE_PATH)
+    return _override if _override is not None else _load(TABLE_PATH)
 
 
 def use(assoc: Associations | None) -> None:
     """Answer with ``assoc`` (``None``: the committed table again)."""
-    _current.clear()
-    if assoc is not None:
-        _current.append(assoc)
+    global _override
+    _override = assoc

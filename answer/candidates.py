@@ -501,7 +501,7 @@ def _fixed_places(q: QuestionAnalysis, hits: list[ScoredPassage], b: _Builder) -
         else:  # no date line: an annex heading that names the document dates it
             for row, p in rows:
                 number = b.retriever.documents.get(p.doc_id, {}).get("metadata", {}).get("number")
-                m = annex_line(p.text, number) if row is not None and number and "èm theo" in p.text else None
+                m = annex_line(p.text, number) if row is not None and number else None
                 if m:
                     hit, rank = hit_for(p)
                     b.add(Shape.SENTENCE, _spans(b, row, m.start(), m.end()), hit, rank, frozenset({"issue"}))

@@ -77,8 +77,7 @@ def extract_metadata(blocks: list[Block], path: Path) -> tuple[str, dict[str, An
     # a bare date heads a line; a date after "Căn cứ Luật …" is another document's
     date = PLACE_DATE.search(head_text) or next(
         (m for b in head if (m := _DATE_WORDS.match(b.text.strip(" |*_")))), None
-    )
-    annex = None if date or not number else own_annex(blocks, number)
+    ) or (own_annex(blocks, number) if number else None)
     header = [b.text for b in blocks[:_ISSUER_SCAN] if len(b.text) < 160 and not b.md_heading]
     issuer = _issuer("\n".join(header), number)
     if doc_type:
@@ -88,10 +87,7 @@ def extract_metadata(blocks: list[Block], path: Path) -> tuple[str, dict[str, An
     if issuer:
         meta["issuer"] = issuer
     if date:
-        d, m, y = date.groups()
-        meta["date"] = f"{int(d):02d}/{int(m):02d}/{y}"
-    elif annex:
-        d, m, y = annex.groups()[-3:]
+        d, m, y = date.groups()[-3:]  # day, month, year end every date pattern's groups
         meta["date"] = f"{int(d):02d}/{int(m):02d}/{y}"
 
     if md_title and number and number in md_title:
@@ -146,16 +142,13 @@ def _issuer(head_text: str, number: str | None) -> str | None:
 
 def own_annex(blocks: list[Block], number: str) -> re.Match[str] | None:
     """The first annex line (:data:`ANNEX_OF`) naming the document's own ``number``."""
-    for b in blocks:
-        if "èm theo" in b.text:
-            m = annex_line(b.text, number)
-            if m:
-                return m
-    return None
+    return next((m for b in blocks if (m := annex_line(b.text, number))), None)
 
 
 def annex_line(text: str, number: str) -> re.Match[str] | None:
     """An annex line in ``text`` naming ``number`` (its own document's number), with its date."""
+    if "èm theo" not in text:  # cheap test before the pattern
+        return None
     return next((m for m in ANNEX_OF.finditer(text) if m.group("number").rstrip(".,;") == number), None)
 
 
