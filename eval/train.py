@@ -22,7 +22,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from answer import associations
-from answer.features import NAMES
+from answer.features import INDEX, NAMES
 from answer.selector import CONFIDENCE_FEATURES, MODEL_PATH, Linear, Selector, choose, confidence_row
 from eval import datasets, examples
 from eval.bench import configure_logging
@@ -54,6 +54,7 @@ CALIBRATION = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
 # (answer/associations.py). The calibration sets are answered with a table learned without them.
 ASSOCIATION_SETS = CALIBRATION + ("blind8", "blind9", "blind10", "blind11", "blind12", "blind13", "blind14")
 CONFIDENCE_L2 = 1.0
+ASSOC = INDEX["assoc"]
 # Signs the selector's weights must have: what a kind of question asks for only helps.
 SIGNS: dict[str, tuple[float | None, float | None]] = {
     **{name: (0.0, None) for name in NAMES if ":" in name},
@@ -214,30 +215,30 @@ def gather_examples(corpus: Retriever, cache: Path, with_alqac: bool) -> list[Ex
     return out
 
 
-def calibration_examples(corpus: Retriever) -> list[Example]:
-    """The calibration sets' questions through the same stages (source ``own``)."""
-    out: list[Example] = []
-    for name in CALIBRATION:
-        path = REPO / "eval" / f"{name}.jsonl"
-        if path.is_file():
-            out += examples.question_set(corpus, path, "own")
-    log.info("calibration: %d questions", len(out))
-    return out
-
-
-def learn_associations(corpus: Retriever) -> tuple[associations.Associations, associations.Associations]:
-    """The association table from every set of :data:`ASSOCIATION_SETS`, and one without the
-    calibration sets (to answer those, so that their threshold is not set on questions it learned from)."""
-    labelled: dict[str, list[associations.Labelled]] = {}
+def learn_associations(corpus: Retriever) -> tuple[associations.Associations, list[Example]]:
+    """The association table from every set of :data:`ASSOCIATION_SETS`, and the calibration sets'
+    examples (source ``own``) answered with a table learned without them, so that their threshold
+    is not set on questions it learned from. The table changes only the ``assoc`` column, so the
+    calibration examples are the association pass's own, with that column recomputed."""
+    sets: dict[str, list[Example]] = {}
     for name in ASSOCIATION_SETS:
         path = REPO / "eval" / f"{name}.jsonl"
         if path.is_file():
-            labelled[name] = [(e.question, e.texts, e.labels) for e in examples.question_set(corpus, path, name)
-                              if e.answerable]
+            sets[name] = examples.question_set(corpus, path, "own")
+    labelled = {name: [(e.question, e.texts, e.labels) for e in exs if e.answerable] for name, exs in sets.items()}
     log.info("associations: %d answered questions", sum(map(len, labelled.values())))
     full = associations.learn(q for rows in labelled.values() for q in rows)
     held = associations.learn(q for name, rows in labelled.items() if name not in CALIBRATION for q in rows)
-    return full, held
+    calibration = [with_associations(e, held) for name in CALIBRATION for e in sets.get(name, [])]
+    log.info("calibration: %d questions", len(calibration))
+    return full, calibration
+
+
+def with_associations(ex: Example, table: associations.Associations) -> Example:
+    """``ex`` with its ``assoc`` feature computed from ``table``."""
+    features = ex.features.copy()
+    features[:, ASSOC] = table.scores(ex.question, ex.texts)
+    return replace(ex, features=features)
 
 
 def train(exs: list[Example], calibration: Sequence[Example] = ()) -> tuple[Selector, dict, FoldModels]:
@@ -407,9 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     store = store_dir(args.store)
     corpus = Retriever.load(store)
-    full, held = learn_associations(corpus)
-    associations.use(held)
-    calibration = calibration_examples(corpus)
+    full, calibration = learn_associations(corpus)
     associations.use(full)
     exs = gather_examples(corpus, datasets.cache_dir(store), args.alqac)
     selector, report, folds = train(exs, calibration)
