@@ -53,7 +53,7 @@ class Linear:
 CONFIDENCE_FEATURES = ("score", "share", "margin", "candidates", "pinned_context", "pinned_here",
                        "dense", "sentence_fused", "cover", "cover_near", "cover_counted", "other_year", "other_level",
                        "holds_kind", "fixed_place", "cover_passage", "cover_retrieved", "missing_rare",
-                       "missing_counted")
+                       "missing_counted", "assoc")
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,7 @@ def confidence_row(x: np.ndarray, scores: np.ndarray, best: int) -> np.ndarray:
         max(f[INDEX["date:effect"]], f[INDEX["date:issue"]], f[INDEX["general:label"]], f[INDEX["figure:label"]],
             f[INDEX["date:label"]]),
         f[INDEX["cover_passage"]], f[INDEX["cover_retrieved"]], f[INDEX["missing_rare"]], f[INDEX["missing_counted"]],
+        f[INDEX["assoc"]],
     ], dtype=np.float64)
 
 
