@@ -1,10 +1,15 @@
-"""Word associations learned from answered questions (answer/associations.py), on hand-made questions."""
+"""Word associations learned from answered questions (answer/associations.py), on hand-made questions;
+how training and the confidence model use them."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from answer.associations import Associations, learn, words
+from answer.features import INDEX, NAMES
+from answer.selector import CONFIDENCE_FEATURES, confidence_row
+from eval.examples import Example
+from eval.train import with_associations
 
 ANSWER = "Không thực hiện việc phúc khảo đối với kết quả bài thi viết trên máy vi tính."
 OTHER = "Thí sinh được đăng ký dự thi tại một địa điểm do Hội đồng tuyển dụng bố trí."
@@ -46,3 +51,25 @@ def test_the_table_round_trips_through_json_and_an_empty_table_scores_zero():
     q = "Bài thi có được chấm lại không?"
     assert np.array_equal(again.scores(q, [ANSWER, OTHER]), table.scores(q, [ANSWER, OTHER]))
     assert not Associations().scores(q, [ANSWER]).any()
+
+
+def test_training_recomputes_only_the_assoc_column_for_a_table_learned_without_the_question():
+    q = "Kết quả bài viết trên máy tính có được chấm lại?"
+    x = np.ones((2, len(NAMES)), dtype=np.float32)
+    ex = Example("own", "q1", "doc", "general", True, x, np.array([False, True]), np.array([80, 70]),
+                 question=q, texts=(OTHER, ANSWER))
+    table = learn(_labelled(6))
+    out = with_associations(ex, table)
+    assert np.array_equal(out.features[:, INDEX["assoc"]], table.scores(q, [OTHER, ANSWER]))
+    assert out.features[1, INDEX["assoc"]] > 0.0
+    rest = [i for i in range(len(NAMES)) if i != INDEX["assoc"]]
+    assert np.array_equal(out.features[:, rest], x[:, rest])
+    assert (ex.features == 1.0).all()  # the example it came from is left as it was
+
+
+def test_the_confidence_model_reads_the_chosen_units_associations():
+    x = np.zeros((2, len(NAMES)))
+    x[1, INDEX["assoc"]] = 0.7
+    row = confidence_row(x, np.array([0.0, 1.0]), 1)
+    assert len(row) == len(CONFIDENCE_FEATURES)
+    assert row[CONFIDENCE_FEATURES.index("assoc")] == 0.7
