@@ -72,7 +72,10 @@ class Associations:
 Labelled = tuple[str, Sequence[str], np.ndarray]  # question, candidate texts, which candidates answer
 
 
-def learn(questions: Iterable[Labelled], min_count: int = MIN_COUNT) -> Associations:
+PairCounts = tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]  # with answering candidates, with the others
+
+
+def count(questions: Iterable[Labelled]) -> PairCounts:
     """Count (question word, candidate word) pairs with answering candidates and with the others."""
     pos: Counter[tuple[str, str]] = Counter()
     neg: Counter[tuple[str, str]] = Counter()
@@ -83,6 +86,12 @@ def learn(questions: Iterable[Labelled], min_count: int = MIN_COUNT) -> Associat
         for text, positive in zip(texts, labels):
             new = words(text) - asked
             (pos if positive else neg).update((a, b) for a in asked for b in new)
+    return pos, neg
+
+
+def from_counts(counts: PairCounts, min_count: int = MIN_COUNT) -> Associations:
+    """The pairs seen with at least ``min_count`` answers, and more often than with the others."""
+    pos, neg = counts
     table: dict[str, dict[str, float]] = {}
     for (a, b), n in pos.items():
         if n >= min_count:
@@ -90,6 +99,11 @@ def learn(questions: Iterable[Labelled], min_count: int = MIN_COUNT) -> Associat
             if weight > 0:
                 table.setdefault(a, {})[b] = round(weight, 3)
     return Associations(table)
+
+
+def learn(questions: Iterable[Labelled], min_count: int = MIN_COUNT) -> Associations:
+    """The table learned from ``questions``."""
+    return from_counts(count(questions), min_count)
 
 
 def save(assoc: Associations, path: Path = TABLE_PATH) -> None:

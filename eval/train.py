@@ -228,8 +228,13 @@ def learn_associations(corpus: Retriever) -> tuple[associations.Associations, li
             sets[name] = examples.question_set(corpus, path, "own")
     labelled = {name: [(e.question, e.texts, e.labels) for e in exs if e.answerable] for name, exs in sets.items()}
     log.info("associations: %d answered questions", sum(map(len, labelled.values())))
-    full = associations.learn(q for rows in labelled.values() for q in rows)
-    held = associations.learn(q for name, rows in labelled.items() if name not in CALIBRATION for q in rows)
+    # each pair is counted once: the calibration sets' counts are added to the others' for the full table
+    pos, neg = associations.count(q for name, rows in labelled.items() if name not in CALIBRATION for q in rows)
+    held = associations.from_counts((pos, neg))
+    more_pos, more_neg = associations.count(q for name, rows in labelled.items() if name in CALIBRATION for q in rows)
+    pos.update(more_pos)
+    neg.update(more_neg)
+    full = associations.from_counts((pos, neg))
     calibration = [with_associations(e, held) for name in CALIBRATION for e in sets.get(name, [])]
     log.info("calibration: %d questions", len(calibration))
     return full, calibration
