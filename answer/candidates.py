@@ -472,12 +472,11 @@ def _add_run(b: _Builder, srow: int, hit: ScoredPassage, rank: int) -> None:
 def _add_fields(b: _Builder, srow: int, seg: Segment, hit: ScoredPassage, rank: int) -> None:
     """An item with each labelled line that follows it before the next item ("- Ra mắt …" then
     "Đơn vị chủ trì: …", "Thời gian thực hiện: Tháng 12/2025"): a plan's task and its fields, one
-    at a time and all together."""
-    row = seg.row
+    at a time and all together (on into the next passage of its article)."""
     fields: list[Segment] = []
     for n, nxt in enumerate(b.following(srow)):
         text = b.text(nxt)
-        if b.span(nxt)[0] != row or n >= MAX_FIELDS or lx.ITEM.match(text) or lx.CLAUSE.match(text):
+        if n >= MAX_FIELDS or lx.ITEM.match(text) or lx.CLAUSE.match(text):
             break
         if lx.LABELLED_LINE.match(b.retriever.sentences.key(nxt)) and len(b.text(srow)) + len(text) <= MAX_UNIT:
             fields.append(replace(b.segment(nxt), cut_start=bool(n)))
