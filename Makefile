@@ -53,6 +53,7 @@ eval: $(STAMP) index
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind14.jsonl --out eval/results-blind14.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind15.jsonl --out eval/results-blind15.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind16.jsonl --out eval/results-blind16.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind17.jsonl --out eval/results-blind17.jsonl
 
 bench: $(STAMP) index
 	$(BIN)/python -m eval.bench --store $(STORE)
