@@ -363,10 +363,10 @@ def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
         if kind is None:
             if item_kind == "clause" and not _announces(text) and items:
                 if every[-1] is not items[-1] and _continues(b, every[-1], srow):
-                    every[-1] = replace(every[-1], end=b.span(srow)[2])  # a nested point's second sentence
+                    every[-1] = _grown(b, every[-1], srow)  # a nested point's second sentence
                 continue  # a clause's second sentence: not an item of its own
             if item_kind == "point" and items and _continues(b, items[-1], srow):
-                items[-1] = every[-1] = replace(items[-1], end=b.span(srow)[2])
+                items[-1] = every[-1] = _grown(b, items[-1], srow)
                 continue
             break
         if kind == "clause" and (nested_in_clause or item_kind == "point"):
@@ -390,7 +390,7 @@ def _add_list(b: _Builder, lead: int, hit: ScoredPassage, rank: int) -> None:
 def _add_items(b: _Builder, head: list[Segment], items: list[Segment], hit: ScoredPassage, rank: int,
                flags: frozenset[str] = frozenset()) -> None:
     """A list unit: ``head`` and as many of ``items`` as fit in MAX_LIST."""
-    budget = MAX_LIST - sum(s.end - s.start + 1 for s in head)
+    budget = MAX_LIST - sum(s.end - s.start for s in head)
     picked = []
     for seg in items:
         size = seg.end - seg.start + 1
@@ -412,7 +412,7 @@ def _unmarked(b: _Builder, lead: int) -> list[Segment]:
         if b.span(srow)[0] != row or lx.ITEM.match(text) or lx.CLAUSE.match(text):
             break
         if items and _continues(b, items[-1], srow):
-            items[-1] = replace(items[-1], end=b.span(srow)[2])
+            items[-1] = _grown(b, items[-1], srow)
         else:
             items.append(b.segment(srow))
     return items if len(items) >= 2 else []
@@ -430,10 +430,15 @@ def _add_points(b: _Builder, first: int, hit: ScoredPassage, rank: int) -> None:
         if lx.ITEM.match(text):
             items.append(b.segment(srow))
         elif items and _continues(b, items[-1], srow):
-            items[-1] = replace(items[-1], end=b.span(srow)[2])
+            items[-1] = _grown(b, items[-1], srow)
         else:
             break
     _add_items(b, [], items, hit, rank, frozenset({"headed"}))
+
+
+def _grown(b: _Builder, item: Segment, srow: int) -> Segment:
+    """``item`` reaching on to the end of sentence ``srow`` (a further sentence of its paragraph)."""
+    return replace(item, end=b.span(srow)[2])
 
 
 def _continues(b: _Builder, item: Segment, srow: int) -> bool:
