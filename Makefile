@@ -54,6 +54,7 @@ eval: $(STAMP) index
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind15.jsonl --out eval/results-blind15.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind16.jsonl --out eval/results-blind16.jsonl
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind17.jsonl --out eval/results-blind17.jsonl
+	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind18.jsonl --out eval/results-blind18.jsonl
 
 bench: $(STAMP) index
 	$(BIN)/python -m eval.bench --store $(STORE)

@@ -26,7 +26,7 @@ from index.store import store_dir
 log = logging.getLogger("eval.rules")
 REPO = Path(__file__).resolve().parents[1]
 SETS = ("holdout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10",
-        "blind11", "blind12", "blind13", "blind14", "blind15", "blind16", "blind17")
+        "blind11", "blind12", "blind13", "blind14", "blind15", "blind16", "blind17", "blind18")
 
 
 def _measure(engine: Engine, uit: Engine | None, sets: list[str], folds) -> dict[str, str]:
