@@ -55,10 +55,6 @@ MAX_REFUSED = 0.05  # answerable questions refused, out of fold, on every source
 # is held to MAX_REFUSED on them as on every other source.
 OWN_SETS = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11",
             "blind12", "blind13", "blind14", "blind15", "blind16")
-# Each own-set question weighs this much in the selector's fit (dev and UIT questions weigh 1): out of
-# fold, 0.1 raised own-set selection from 0.621 to 0.639 and dev's from 0.835 to 0.878 while UIT's
-# fell by at most 0.005; at 0.3 and 1.0, UIT's fell by 0.02-0.04 for little more (docs/results.md).
-OWN_WEIGHT = 0.1
 CONFIDENCE_L2 = 1.0
 ASSOC = INDEX["assoc"]
 # Signs the selector's weights must have: what a kind of question asks for only helps.
@@ -69,14 +65,12 @@ SIGNS: dict[str, tuple[float | None, float | None]] = {
 }
 
 
-def fit_conditional_logit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float,
-                          weights: np.ndarray | None = None) -> Linear:
+def fit_conditional_logit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float) -> Linear:
     """Maximise the log share of each question's positive units (softmax over its candidates).
 
     Flags (0/1 features) are not rescaled, so a rare flag cannot buy a large effect cheaply;
     holding what the question's kind asks for may only raise a score, and speaking of another
-    year or level of government may only lower it (:data:`SIGNS`). ``weights`` weighs each
-    question's term (default 1).
+    year or level of government may only lower it (:data:`SIGNS`).
     """
     x = np.vstack([g[0] for g in groups])
     mean, scale = x.mean(0), x.std(0) + 1e-6
@@ -87,7 +81,6 @@ def fit_conditional_logit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     y = np.concatenate([g[1] for g in groups]).astype(bool)
     gid = np.repeat(np.arange(len(groups)), sizes)
-    wq = np.ones(len(groups)) if weights is None else np.asarray(weights, dtype=np.float64)
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         s = z @ w
@@ -95,8 +88,8 @@ def fit_conditional_logit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float
         e = np.exp(s - top[gid])
         total = np.add.reduceat(e, starts)
         pos = np.add.reduceat(e * y, starts)
-        value = -(wq * (np.log(pos + 1e-300) - np.log(total))).sum() + l2 * w @ w
-        grad = z.T @ (wq[gid] * (e / total[gid] - np.where(y, e / (pos[gid] + 1e-300), 0.0))) + 2 * l2 * w
+        value = -(np.log(pos + 1e-300) - np.log(total)).sum() + l2 * w @ w
+        grad = z.T @ (e / total[gid] - np.where(y, e / (pos[gid] + 1e-300), 0.0)) + 2 * l2 * w
         return float(value), grad
 
     bounds = [SIGNS.get(name, (None, None)) for name in NAMES]
@@ -124,15 +117,6 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
 
 def _train_groups(exs: list[Example]) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(e.features.astype(np.float64), e.labels) for e in exs if e.answerable and e.labels.any()]
-
-
-def _group_weights(exs: list[Example]) -> np.ndarray:
-    """Each training question's weight (in :func:`_train_groups`' order): :data:`OWN_WEIGHT` for the own sets."""
-    return np.array([OWN_WEIGHT if e.source == "own" else 1.0 for e in exs if e.answerable and e.labels.any()])
-
-
-def _fit(exs: list[Example], l2: float) -> Linear:
-    return fit_conditional_logit(_train_groups(exs), l2, _group_weights(exs))
 
 
 @dataclass
@@ -163,7 +147,7 @@ def out_of_fold(exs: list[Example], l2: float, fold: np.ndarray | None = None) -
     scores: list[np.ndarray] = [np.zeros(0)] * len(exs)
     models = []
     for k in range(FOLDS):
-        model = _fit([e for e, f in zip(exs, fold) if f != k], l2)
+        model = fit_conditional_logit(_train_groups([e for e, f in zip(exs, fold) if f != k]), l2)
         models.append(model)
         for i in np.flatnonzero(fold == k):
             scores[i] = model.logit(exs[i].features.astype(np.float64))
@@ -316,7 +300,7 @@ def train(exs: list[Example], own: Sequence[Example] = (), own_fold: np.ndarray 
     _, l2, shorter, oof = best
     rows, labels = confidence_data(alls, oof, shorter)
     conf_oof, conf_models = confidence_out_of_fold(exs, rows[:n], labels[:n], fold[:n])
-    model = _fit(alls, l2)
+    model = fit_conditional_logit(_train_groups(alls), l2)
     confidence = fit_logistic(rows[:n], labels[:n], source_weights(exs))
     # the own sets are scored out of fold by the selector and never train the confidence model
     own_conf = 1 / (1 + np.exp(-confidence.logit(rows[n:]))) if own else np.zeros(0)

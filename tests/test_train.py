@@ -44,19 +44,6 @@ def test_the_fit_is_deterministic_and_learns_to_rank(examples):
             assert first.coef[names.index(name)] >= 0.0
 
 
-def test_question_weights_scale_each_questions_term_and_the_own_sets_weigh_less(examples):
-    groups = train._train_groups(examples)
-    # every question weighed 2 with twice the penalty is the same problem, doubled: the same model
-    doubled = train.fit_conditional_logit(groups, 2.0, np.full(len(groups), 2.0))
-    assert np.allclose(doubled.coef, train.fit_conditional_logit(groups, 1.0).coef, atol=1e-3)
-    weights = np.ones(len(groups))
-    weights[::3] = 0.0  # a third of the questions left without weight: another model
-    assert not np.allclose(train.fit_conditional_logit(groups, 1.0, weights).coef, doubled.coef, atol=1e-2)
-    own = [Example("own", e.qid, e.group, e.kind, True, e.features, e.labels, e.lengths) for e in examples[:20]]
-    w = train._group_weights([*examples[:20], *own]).tolist()
-    assert w.count(train.OWN_WEIGHT) == sum(e.labels.any() for e in own) > 0 and 0 < train.OWN_WEIGHT < 1
-
-
 def test_the_threshold_refuses_at_most_five_percent_of_answerable_questions_of_every_source(examples):
     oof = train.out_of_fold(examples, 1.0)
     rows, labels = train.confidence_data(examples, oof, 1.0)
