@@ -22,7 +22,7 @@ import argparse
 import json
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -239,22 +239,12 @@ def own_examples(corpus: Retriever) -> tuple[associations.Associations, list[Exa
     fold_of = {name: k % FOLDS for k, name in enumerate(sets)}
     labelled = {name: [(e.question, e.texts, e.labels) for e in exs if e.answerable] for name, exs in sets.items()}
     log.info("own sets: %d questions, %d answered", sum(map(len, sets.values())), sum(map(len, labelled.values())))
-    counts = {k: associations.count(q for name, rows in labelled.items() if fold_of[name] == k for q in rows)
-              for k in range(FOLDS)}  # each fold's sets counted once; a table adds up the folds it learns from
-
-    def table(folds: list[int]) -> associations.Associations:
-        pos: Counter[tuple[str, str]] = Counter()
-        neg: Counter[tuple[str, str]] = Counter()
-        for k in folds:
-            pos.update(counts[k][0])
-            neg.update(counts[k][1])
-        return associations.from_counts((pos, neg))
-
-    full = table(list(range(FOLDS)))
+    full = associations.from_counts(associations.count(q for rows in labelled.values() for q in rows))
     own: list[Example] = []
     fold: list[int] = []
     for k in range(FOLDS):
-        held = table([j for j in range(FOLDS) if j != k])
+        held = associations.from_counts(associations.count(
+            q for name, rows in labelled.items() if fold_of[name] != k for q in rows))
         for name in (n for n in sets if fold_of[n] == k):
             own += [with_associations(e, held) for e in sets[name]]
             fold += [k] * len(sets[name])
