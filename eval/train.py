@@ -1,19 +1,17 @@
 """``make train``: learn the answer selector and its abstention threshold from labelled data.
 
-Data: the project's development questions over ``corpus/`` (``eval/questions.jsonl``), the
-question sets others wrote over ``corpus/`` and that are development data now
-(:data:`OWN_SETS`), UIT regulation and Wikipedia QA (``train_reg.json``, ``train_wiki.json``:
-spans give the positive unit) and ALQAC essay and multiple-choice questions (the answer text
-inside the gold article). Every answerable development and UIT question is also asked once more
-with its answering document withheld: an unanswerable near miss for the abstention model.
+Data: the project's development questions over ``corpus/`` (``eval/questions.jsonl``), UIT
+regulation and Wikipedia QA (``train_reg.json``, ``train_wiki.json``: spans give the positive
+unit) and ALQAC essay and multiple-choice questions (the answer text inside the gold article).
+Every answerable question is also asked once more with its answering document withheld: an
+unanswerable near miss for the abstention model.
 
 Settings (regularisation, how much shorter answers are preferred) are chosen by 5-fold
-cross-validation: grouped by document for the development and UIT questions, by whole question
-set for :data:`OWN_SETS` (a set is scored by a model, and a word-association table, learned
-without it). The confidence model is fitted on out-of-fold scores of the development and UIT
-questions; the threshold keeps wrongly refused answerable questions at or under 5 % on every
-source, own sets included. Writes ``answer/selector.json``, ``answer/associations.json`` and
-``docs/training.md``.
+cross-validation grouped by document; the confidence model is fitted on out-of-fold scores;
+the threshold keeps wrongly refused answerable questions at or under 5 % on every source: out
+of fold on the training sources, and with the final model on the calibration sets
+(:data:`CALIBRATION`: questions written by others over ``corpus/``, never trained on), which
+are asked as a user asks. Writes ``answer/selector.json`` and ``docs/training.md``.
 """
 
 from __future__ import annotations
@@ -46,15 +44,16 @@ log = logging.getLogger("eval.train")
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO / "docs" / "training.md"
 FOLDS = 5
-L2_GRID = (0.3, 3.0)  # 1.0 and 10.0 were never better than these by more than 0.002 (training.md of 7c929a2)
+L2_GRID = (0.3, 1.0, 3.0, 10.0)
 SHORTER_GRID = (1.0, 0.8, 0.6, 0.4)
 MAX_REFUSED = 0.05  # answerable questions refused, out of fold, on every source
-# Question sets written by others over corpus/ and run once each as a blind set: development data
-# since. They train the selector and teach the word associations (answer/associations.py), each
-# answered out of fold (by a model and a table learned without its fold of sets), and the threshold
-# is held to MAX_REFUSED on them as on every other source.
-OWN_SETS = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11",
-            "blind12", "blind13", "blind14", "blind15", "blind16")
+# Question sets written by others over corpus/ (development data, never trained on): the threshold
+# is also held to MAX_REFUSED on them, as a source of its own.
+CALIBRATION = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
+# Question sets written by others over corpus/ whose answered questions teach the word associations
+# (answer/associations.py). The calibration sets are answered with a table learned without them.
+ASSOCIATION_SETS = CALIBRATION + ("blind8", "blind9", "blind10", "blind11", "blind12", "blind13", "blind14",
+                                  "blind15", "blind16")
 CONFIDENCE_L2 = 1.0
 ASSOC = INDEX["assoc"]
 # Signs the selector's weights must have: what a kind of question asks for only helps.
@@ -132,26 +131,17 @@ def _groups(exs: list[Example]) -> np.ndarray:
     return np.array([f"{e.source}:{e.group}" for e in exs])
 
 
-def document_folds(exs: list[Example]) -> np.ndarray:
-    """Each example's fold, grouped by document: a question never shares a fold's training data
-    with another question on its document."""
+def out_of_fold(exs: list[Example], l2: float) -> OutOfFold:
+    scores: list[np.ndarray | None] = [None] * len(exs)
     fold = np.zeros(len(exs), dtype=int)
-    for k, (_, test) in enumerate(GroupKFold(FOLDS).split(np.zeros(len(exs)), groups=_groups(exs))):
-        fold[test] = k
-    return fold
-
-
-def out_of_fold(exs: list[Example], l2: float, fold: np.ndarray | None = None) -> OutOfFold:
-    """Each example scored by the model of the folds it is not in (by document unless ``fold`` is given)."""
-    fold = document_folds(exs) if fold is None else fold
-    scores: list[np.ndarray] = [np.zeros(0)] * len(exs)
     models = []
-    for k in range(FOLDS):
-        model = fit_conditional_logit(_train_groups([e for e, f in zip(exs, fold) if f != k]), l2)
+    for k, (train, test) in enumerate(GroupKFold(FOLDS).split(np.zeros(len(exs)), groups=_groups(exs))):
+        model = fit_conditional_logit(_train_groups([exs[i] for i in train]), l2)
         models.append(model)
-        for i in np.flatnonzero(fold == k):
+        for i in test:
             scores[i] = model.logit(exs[i].features.astype(np.float64))
-    return OutOfFold(scores, fold, models)
+            fold[i] = k
+    return OutOfFold([s for s in scores if s is not None], fold, models)
 
 
 def selection_accuracy(exs: list[Example], oof: OutOfFold, prefer_shorter: float) -> dict[str, float]:
@@ -226,29 +216,28 @@ def gather_examples(corpus: Retriever, cache: Path, with_alqac: bool) -> list[Ex
     return out
 
 
-def own_examples(corpus: Retriever) -> tuple[associations.Associations, list[Example], np.ndarray]:
-    """The association table from every set of :data:`OWN_SETS`, those sets' examples (source
-    ``own``) and the fold of each. The sets are dealt into :data:`FOLDS` folds in turn; an
-    example's ``assoc`` column comes from a table learned without its fold, as a new question's
-    would. The table changes only that column, so each set is gathered once."""
+def learn_associations(corpus: Retriever) -> tuple[associations.Associations, list[Example]]:
+    """The association table from every set of :data:`ASSOCIATION_SETS`, and the calibration sets'
+    examples (source ``own``) answered with a table learned without them, so that their threshold
+    is not set on questions it learned from. The table changes only the ``assoc`` column, so the
+    calibration examples are the association pass's own, with that column recomputed."""
     sets: dict[str, list[Example]] = {}
-    for name in OWN_SETS:
+    for name in ASSOCIATION_SETS:
         path = REPO / "eval" / f"{name}.jsonl"
         if path.is_file():
             sets[name] = examples.question_set(corpus, path, "own")
-    fold_of = {name: k % FOLDS for k, name in enumerate(sets)}
     labelled = {name: [(e.question, e.texts, e.labels) for e in exs if e.answerable] for name, exs in sets.items()}
-    log.info("own sets: %d questions, %d answered", sum(map(len, sets.values())), sum(map(len, labelled.values())))
-    full = associations.from_counts(associations.count(q for rows in labelled.values() for q in rows))
-    own: list[Example] = []
-    fold: list[int] = []
-    for k in range(FOLDS):
-        held = associations.from_counts(associations.count(
-            q for name, rows in labelled.items() if fold_of[name] != k for q in rows))
-        for name in (n for n in sets if fold_of[n] == k):
-            own += [with_associations(e, held) for e in sets[name]]
-            fold += [k] * len(sets[name])
-    return full, own, np.array(fold, dtype=int)
+    log.info("associations: %d answered questions", sum(map(len, labelled.values())))
+    # each pair is counted once: the calibration sets' counts are added to the others' for the full table
+    pos, neg = associations.count(q for name, rows in labelled.items() if name not in CALIBRATION for q in rows)
+    held = associations.from_counts((pos, neg))
+    more_pos, more_neg = associations.count(q for name, rows in labelled.items() if name in CALIBRATION for q in rows)
+    pos.update(more_pos)
+    neg.update(more_neg)
+    full = associations.from_counts((pos, neg))
+    calibration = [with_associations(e, held) for name in CALIBRATION for e in sets.get(name, [])]
+    log.info("calibration: %d questions", len(calibration))
+    return full, calibration
 
 
 def with_associations(ex: Example, table: associations.Associations) -> Example:
@@ -258,16 +247,10 @@ def with_associations(ex: Example, table: associations.Associations) -> Example:
     return replace(ex, features=features)
 
 
-def train(exs: list[Example], own: Sequence[Example] = (), own_fold: np.ndarray | None = None,
-          ) -> tuple[Selector, dict, FoldModels]:
-    """The selector from ``exs`` (folds by document) and ``own`` (folds given by ``own_fold``); the
-    confidence model from the out-of-fold scores of ``exs``; the threshold from every source."""
-    alls = [*exs, *own]
-    n = len(exs)
-    fold = np.concatenate([document_folds(exs), np.zeros(0, int) if own_fold is None else own_fold]).astype(int)
+def train(exs: list[Example], calibration: Sequence[Example] = ()) -> tuple[Selector, dict, FoldModels]:
     report: dict = {"sources": {}, "grid": []}
-    for source in sorted({e.source for e in alls}):
-        sub = [e for e in alls if e.source == source]
+    for source in sorted({e.source for e in exs}):
+        sub = [e for e in exs if e.source == source]
         answerable = [e for e in sub if e.answerable and not e.withheld]
         report["sources"][source] = {
             "questions": len(answerable),
@@ -278,9 +261,9 @@ def train(exs: list[Example], own: Sequence[Example] = (), own_fold: np.ndarray 
         }
     best = None
     for l2 in L2_GRID:
-        oof = out_of_fold(alls, l2, fold)
+        oof = out_of_fold(exs, l2)
         for shorter in SHORTER_GRID:
-            acc = selection_accuracy(alls, oof, shorter)
+            acc = selection_accuracy(exs, oof, shorter)
             mean = float(np.mean(list(acc.values())))
             report["grid"].append({"l2": l2, "prefer_shorter": shorter, "accuracy": acc, "mean": mean})
             log.info("l2=%s prefer_shorter=%s: %s", l2, shorter, {k: round(v, 3) for k, v in acc.items()})
@@ -288,22 +271,27 @@ def train(exs: list[Example], own: Sequence[Example] = (), own_fold: np.ndarray 
                 best = (mean, l2, shorter, oof)
     assert best is not None
     _, l2, shorter, oof = best
-    rows, labels = confidence_data(alls, oof, shorter)
-    conf_oof, conf_models = confidence_out_of_fold(exs, rows[:n], labels[:n], fold[:n])
-    model = fit_conditional_logit(_train_groups(alls), l2)
-    confidence = fit_logistic(rows[:n], labels[:n], source_weights(exs))
-    # the own sets are scored out of fold by the selector and never train the confidence model
-    own_conf = 1 / (1 + np.exp(-confidence.logit(rows[n:]))) if own else np.zeros(0)
-    conf = np.concatenate([conf_oof, own_conf])
-    threshold = choose_threshold(alls, conf)
+    rows, labels = confidence_data(exs, oof, shorter)
+    conf_oof, conf_models = confidence_out_of_fold(exs, rows, labels, oof.fold)
+    model = fit_conditional_logit(_train_groups(exs), l2)
+    confidence = fit_logistic(rows, labels, source_weights(exs))
+    # the calibration sets are answered by the final model (they were never trained on)
+    cal = list(calibration)
+    cal_scores = OutOfFold([model.logit(e.features.astype(np.float64)) for e in cal], np.zeros(len(cal), int), [model])
+    cal_rows, cal_labels = confidence_data(cal, cal_scores, shorter)
+    cal_conf = 1 / (1 + np.exp(-confidence.logit(cal_rows))) if cal else np.zeros(0)
+    threshold = choose_threshold([*exs, *cal], np.concatenate([conf_oof, cal_conf]))
     report["chosen"] = {"l2": l2, "prefer_shorter": shorter, "threshold": threshold}
-    report["out_of_fold"] = _oof_report(alls, oof, shorter, conf, labels, threshold)
-    meta = {"examples": len(alls), "l2": l2, "sources": sorted(report["sources"])}
+    report["out_of_fold"] = _oof_report(exs, oof, shorter, conf_oof, labels, threshold)
+    report["out_of_fold"].update({f"{source} (calibration, final model)": row for source, row in
+                                  _oof_report(cal, cal_scores, shorter, cal_conf, cal_labels, threshold).items()})
+    meta = {"examples": len(exs), "l2": l2,
+            "sources": sorted(report["sources"])}
     selector = Selector(model, confidence, threshold, shorter, meta)
     report["weights"] = _top_weights(model)
     report["confidence_weights"] = dict(zip(CONFIDENCE_FEATURES, np.round(confidence.coef, 3).tolist()))
     folds = FoldModels(
-        {g: int(k) for g, k in zip(_groups(exs), fold[:n])},
+        {g: int(k) for g, k in zip(_groups(exs), oof.fold)},
         [Selector(m, c, threshold, shorter, {**meta, "fold": k}) for k, (m, c) in enumerate(zip(oof.models, conf_models))],
     )
     return selector, report, folds
@@ -369,11 +357,9 @@ def _top_weights(model: Linear, n: int = 20) -> list[tuple[str, float]]:
 
 def write_report(report: dict, path: Path, seconds: float) -> None:
     lines = ["# Training the answer selector (`make train`)", "",
-             f"Written by `eval/train.py` in {seconds:.0f} s. Cross-validation: {FOLDS} folds, grouped by "
-             "document for dev and UIT (a question never shares a fold's training data with another question on "
-             "its document) and by whole question set for `own` (the question sets others wrote over `corpus/`, "
-             "development data now: a set is answered by a model and a word-association table learned without "
-             "it). Scores are out of fold. The confidence model learns from dev and UIT only.", "",
+             f"Written by `eval/train.py` in {seconds:.0f} s. Cross-validation: {FOLDS} folds grouped by "
+             "document (a question never shares a fold's training data with another question on its "
+             "document). Scores are out of fold.", "",
              "## Data", "", "| source | answerable | unanswerable | withheld (near misses) | documents | "
              "candidate recall |", "|---|---|---|---|---|---|"]
     for name, s in report["sources"].items():
@@ -383,7 +369,8 @@ def write_report(report: dict, path: Path, seconds: float) -> None:
         a = report["associations"]
         lines += ["", f"Word associations (`answer/associations.json`): learned from the answered questions of "
                   f"{', '.join(a['sets'])}; {a['pairs']:,} pairs for {a['question_words']:,} question words, each seen "
-                  f"with at least {a['min_count']} answering candidates. Dev and UIT are in no table."]
+                  f"with at least {a['min_count']} answering candidates. The calibration sets are answered with a table "
+                  "learned without them; dev and UIT are in no table."]
     lines += ["", "## Settings tried (selection accuracy out of fold: the chosen unit shows the answer)", "",
               "| l2 | prefer shorter | " + " | ".join(report["sources"]) + " | mean |",
               "|---|---|" + "---|" * (len(report["sources"]) + 1)]
@@ -427,12 +414,12 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     store = store_dir(args.store)
     corpus = Retriever.load(store)
-    full, own, own_fold = own_examples(corpus)
+    full, calibration = learn_associations(corpus)
     associations.use(full)
     exs = gather_examples(corpus, datasets.cache_dir(store), args.alqac)
-    selector, report, folds = train(exs, own, own_fold)
+    selector, report, folds = train(exs, calibration)
     associations.save(full, args.associations)
-    report["associations"] = {"sets": list(OWN_SETS), "question_words": len(full.table),
+    report["associations"] = {"sets": list(ASSOCIATION_SETS), "question_words": len(full.table),
                               "pairs": sum(map(len, full.table.values())), "min_count": associations.MIN_COUNT}
     cache = datasets.cache_dir(store)
     cache.mkdir(parents=True, exist_ok=True)

@@ -55,10 +55,10 @@ def test_the_threshold_refuses_at_most_five_percent_of_answerable_questions_of_e
         assert np.mean(confidence[mine] < threshold) <= train.MAX_REFUSED
 
 
-def test_the_threshold_is_also_held_on_questions_written_by_others(examples):
-    # the sets others wrote exist, and none is the development set or a set kept for judging
-    assert all((EVAL / f"{name}.jsonl").is_file() for name in train.OWN_SETS)
-    assert not {"questions", "holdout", "blind", "blind17", "blind18"} & set(train.OWN_SETS)
+def test_the_threshold_is_also_held_on_questions_written_by_others_and_never_trained_on(examples):
+    # the calibration sets exist, and none is a training source or a set kept for judging
+    assert all((EVAL / f"{name}.jsonl").is_file() for name in train.CALIBRATION)
+    assert not {"questions", "holdout", "blind"} & set(train.CALIBRATION)
     # a source that refuses more pulls the threshold down: the strictest source decides
     rng = np.random.default_rng(0)
     dev = [e for e in examples if e.answerable and not e.withheld][:60]
@@ -70,41 +70,3 @@ def test_the_threshold_is_also_held_on_questions_written_by_others(examples):
     assert both < alone
     assert np.mean(low[len(dev):] < both) <= train.MAX_REFUSED  # every example here is answerable
     assert np.mean(low[: len(dev)] < both) <= train.MAX_REFUSED
-
-
-@pytest.fixture(scope="module")
-def own(corpus_store):
-    """Two of the sets others wrote, as ``make train`` reads them (a smaller OWN_SETS, for time)."""
-    from index.retriever import Retriever
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(train, "OWN_SETS", ("blind2", "blind3"))
-        return train.own_examples(Retriever.load(corpus_store))
-
-
-def test_each_own_set_is_answered_with_word_associations_learned_without_it(own):
-    full, exs, fold = own
-    assert len(exs) == len(fold) and set(fold.tolist()) == {0, 1}  # one set per fold
-    answered = {k: [(e.question, e.texts, e.labels) for e, f in zip(exs, fold) if f == k and e.answerable]
-                for k in (0, 1)}
-    assert len(answered[0]) >= 80 and len(answered[1]) >= 80
-    for k in (0, 1):
-        other = train.associations.from_counts(train.associations.count(answered[1 - k]))
-        mine = [e for e, f in zip(exs, fold) if f == k]
-        for e in mine:
-            assert np.allclose(e.features[:, train.ASSOC], other.scores(e.question, e.texts))
-        # the full table, which learned from this set too, would have scored some of them otherwise
-        assert any(not np.allclose(e.features[:, train.ASSOC], full.scores(e.question, e.texts)) for e in mine)
-
-
-def test_the_own_sets_train_the_selector_out_of_fold_and_hold_the_threshold(examples, own):
-    _, exs, fold = own
-    selector, report, folds = train.train(examples, exs, fold)
-    assert set(report["sources"]) == {"dev", "own"}
-    assert report["sources"]["own"]["questions"] == sum(e.answerable for e in exs)
-    assert report["out_of_fold"]["own"]["refused_answerable"] <= train.MAX_REFUSED
-    assert report["out_of_fold"]["dev"]["refused_answerable"] <= train.MAX_REFUSED
-    assert report["out_of_fold"]["own"]["selection"] > 0.4  # out of fold, by a model that never saw the set
-    assert selector.meta["examples"] == len(examples) + len(exs)
-    # the fold models answer dev and UIT questions by document; the own sets are not in that map
-    assert all(key.startswith("dev:") for key in folds.fold)
