@@ -34,27 +34,13 @@ test: $(STAMP) browser-deps
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# holdout, the old blind set and every later blind set: eval/blindN.jsonl is picked up as it is added
+EVAL_SETS := holdout blind $(basename $(notdir $(wildcard eval/blind[0-9]*.jsonl)))
 eval: $(STAMP) index
 	$(BIN)/reformqa eval --store $(STORE) --questions eval/questions.jsonl --out eval/results.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/holdout.jsonl --out eval/results-holdout.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind.jsonl --out eval/results-blind.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind2.jsonl --out eval/results-blind2.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind3.jsonl --out eval/results-blind3.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind4.jsonl --out eval/results-blind4.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind5.jsonl --out eval/results-blind5.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind6.jsonl --out eval/results-blind6.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind7.jsonl --out eval/results-blind7.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind8.jsonl --out eval/results-blind8.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind9.jsonl --out eval/results-blind9.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind10.jsonl --out eval/results-blind10.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind11.jsonl --out eval/results-blind11.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind12.jsonl --out eval/results-blind12.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind13.jsonl --out eval/results-blind13.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind14.jsonl --out eval/results-blind14.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind15.jsonl --out eval/results-blind15.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind16.jsonl --out eval/results-blind16.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind17.jsonl --out eval/results-blind17.jsonl
-	$(BIN)/reformqa eval --store $(STORE) --questions eval/blind18.jsonl --out eval/results-blind18.jsonl
+	for s in $(EVAL_SETS); do \
+	  $(BIN)/reformqa eval --store $(STORE) --questions eval/$$s.jsonl --out eval/results-$$s.jsonl || exit 1; \
+	done
 
 bench: $(STAMP) index
 	$(BIN)/python -m eval.bench --store $(STORE)

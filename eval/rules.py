@@ -25,8 +25,15 @@ from index.store import store_dir
 
 log = logging.getLogger("eval.rules")
 REPO = Path(__file__).resolve().parents[1]
-SETS = ("holdout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10",
-        "blind11", "blind12", "blind13", "blind14", "blind15", "blind16", "blind17", "blind18")
+
+
+def question_sets() -> tuple[str, ...]:
+    """holdout, the old blind set and every later blind set (``eval/blindN.jsonl``), in order."""
+    numbered = sorted((p.stem for p in (REPO / "eval").glob("blind[0-9]*.jsonl")), key=lambda s: int(s[5:]))
+    return ("holdout", "blind", *numbered)
+
+
+SETS = question_sets()
 
 
 def _measure(engine: Engine, uit: Engine | None, sets: list[str], folds) -> dict[str, str]:
