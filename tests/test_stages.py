@@ -554,6 +554,18 @@ def test_points_that_open_a_section_without_a_lead_in_are_its_list():
     assert expand(q, first, units, coverage(q, r)) is headed[0]
 
 
+def test_a_long_list_brings_every_item_its_lead_in_announces():
+    items = [f"{chr(ord('a') + i)}) Trường hợp thứ {i + 1}: công chức vi phạm quy định về đạo đức, văn hóa giao tiếp, "
+             f"những việc công chức không được làm, gây hậu quả nghiêm trọng đối với cơ quan, đơn vị;" for i in range(9)]
+    r, passages = _library("nd-88", "88/2031/NĐ-CP", [
+        "CHÍNH PHỦ", "Điều 20. Tình tiết tăng nặng\nCác tình tiết sau đây làm tăng nặng mức kỷ luật:\n" + "\n".join(items)])
+    assert len("\n".join(items)) > 1200
+    q = analyse("Những tình tiết nào làm tăng nặng mức kỷ luật?", r.documents)
+    lists = [u for u in gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r) if u.shape == Shape.LIST]
+    assert lists and max(u.text.count("\n") for u in lists) == len(items)
+    assert not any(u.skipped for u in lists if u.text.count("\n") == len(items))
+
+
 def test_a_list_question_takes_the_clauses_with_the_points_nested_under_them():
     r, passages = _library("nd-86", "86/2031/NĐ-CP", [
         "CHÍNH PHỦ",
