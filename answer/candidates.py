@@ -180,10 +180,7 @@ class _Builder:
         if srow + 1 >= len(self.retriever.sentences):
             return None
         row, nxt = self.span(srow)[0], self.span(srow + 1)[0]
-        if nxt == row:
-            return srow + 1
-        a, b = self.passages[row], self.passages[nxt]
-        return srow + 1 if a.doc_id == b.doc_id and a.section == b.section else None
+        return srow + 1 if nxt == row or self.same_section(row, nxt) else None
 
     def context(self, srow: int) -> int | None:
         """What frames a sentence: an item's lead-in, else the sentence before it in its passage."""
@@ -431,8 +428,8 @@ def _add_points(b: _Builder, first: int, hit: ScoredPassage, rank: int) -> None:
     while start > 0 and b.same_section(start - 1, row) and _opens_with_point(b, start - 1):
         start -= 1
     items: list[Segment] = []
-    srow = b.rows(start)[0]
-    while srow < len(b.retriever.sentences) and b.same_section(b.span(srow)[0], row):
+    srow: int | None = b.rows(start)[0]
+    while srow is not None:
         text = b.text(srow)
         if lx.ITEM.match(text):
             items.append(b.segment(srow))
@@ -440,7 +437,7 @@ def _add_points(b: _Builder, first: int, hit: ScoredPassage, rank: int) -> None:
             items[-1] = _grown(b, items[-1], srow)
         else:
             break
-        srow += 1
+        srow = b.next_sentence(srow)
     _add_items(b, [], items, hit, rank, frozenset({"headed"}))
 
 
