@@ -37,6 +37,9 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         after = [u for u in pairs if u.segments[0].sentence == row and need.search(normalise(u.evidence))]
         if after:
             return max(after, key=cover)  # the one covering most: a task's fields together if they add
+    records = [u for u in around if "fields" in u.flags]
+    if rules.on("next-holds") and records and q.kind != AnswerKind.LIST:
+        return max(records, key=lambda u: len(u.segments))  # else a plan's task is read with all its fields
     lists = [u for u in around if u.shape == Shape.LIST and not u.flags & {"run", "inline"}]
     # a list announced inside a long sentence (a run of clauses or the sentence may be that list)
     inline = [u for u in units if "inline" in u.flags and row in u.sentences]

@@ -27,7 +27,8 @@ RULES: dict[str, str] = {
                "the title heads",
     "next-holds": "a sentence without what the question's kind needs (a date, a figure, a number) takes the next "
                   "sentence that has it, or a plan's task the labelled field after it that has it (all its fields, "
-                  "if they cover more of the question)",
+                  "if they cover more of the question); a plan's task asked anything else (but a list) is quoted "
+                  "with all its fields (who leads, who takes part, when)",
     "complete": "a question the sentence answers only in part takes the next sentence when it adds enough",
     "signer": "a question asking who signed a document is answered by its signature block (a part of a "
               "question asking it, by a second quote); who may sign is not asked by \"ai có thẩm quyền ký\"",

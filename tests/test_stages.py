@@ -219,9 +219,18 @@ def test_a_task_of_a_plan_takes_its_field_that_holds_the_date(retriever):
     out = render(q, [unit], retriever.passages)
     assert "cho cán bộ. … Thời gian thực hiện: Tháng 12/2030. [1]" in out.text  # the fields between are skipped
     assert check_citations(out.text, out.citations) == []
-    # asked who leads it, the task is quoted as it is: its next line already says so
+    # asked anything else, the task is read with all its fields, and the next task is not
     who = analyse("Đơn vị nào chủ trì việc ra mắt ứng dụng tra cứu pháp luật?")
-    assert "Tháng 12/2030" not in expand(who, task, units, coverage(who, retriever)).text
+    record = expand(who, task, units, coverage(who, retriever))
+    assert "fields" in record.flags and record.text.startswith("- Ra mắt")
+    assert all(f in record.text for f in ("Đơn vị chủ trì: Sở Tư pháp", "Sở Nội vụ", "Tháng 12/2030"))
+    assert "Tập huấn" not in record.text
+    # and so is the field line itself, if that is the sentence chosen
+    lead = next(u for u in units if u.anchor and u.text.startswith("Đơn vị chủ trì"))
+    assert expand(who, lead, units, coverage(who, retriever)).text == record.text
+    # a list question is not held to one task
+    many = analyse("Kế hoạch gồm những nhiệm vụ nào?")
+    assert "fields" not in expand(many, task, units, coverage(many, retriever)).flags
 
 
 def test_who_signed_is_read_from_the_question_and_registering_is_not_signing():
