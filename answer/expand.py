@@ -3,9 +3,10 @@
 The selector ranks single sentences (and runs of clauses of long ones), which labelled data
 teaches well. How far the quote reaches beyond that sentence follows the document's
 structure: a lead-in announces items, a list question wants the whole list, an item reads
-with its lead-in, and a question the sentence answers only in part may be completed by the
-sentence next to it. A question that asks for several things of one kind ("căn cứ những văn
-bản nào") takes the run of paragraphs that open alike around the sentence.
+with its lead-in, a plan's task with its fields, and a question the sentence answers only in
+part may be completed by the sentence next to it. A question that asks for several things of
+one kind ("căn cứ những văn bản nào") takes the run of paragraphs that open alike around the
+sentence.
 """
 
 from __future__ import annotations
@@ -32,14 +33,15 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
     around = [u for u in units if not u.anchor and row in u.sentences]
     pairs = [u for u in around if u.shape == Shape.PAIR]
     need = NEEDS.get(q.kind)
-    if rules.on("next-holds") and need is not None and not need.search(normalise(anchor.evidence)):
-        # a plan's task, then "Thời gian thực hiện: Tháng 12/2025": the asked thing follows
-        after = [u for u in pairs if u.segments[0].sentence == row and need.search(normalise(u.evidence))]
-        if after:
-            return max(after, key=cover)  # the one covering most: a task's fields together if they add
-    records = [u for u in around if "fields" in u.flags]
-    if rules.on("next-holds") and records and q.kind != AnswerKind.LIST:
-        return max(records, key=lambda u: len(u.segments))  # else a plan's task is read with all its fields
+    if rules.on("next-holds"):
+        if need is not None and not need.search(normalise(anchor.evidence)):
+            # a plan's task, then "Thời gian thực hiện: Tháng 12/2025": the asked thing follows
+            after = [u for u in pairs if u.segments[0].sentence == row and need.search(normalise(u.evidence))]
+            if after:
+                return max(after, key=cover)  # the one covering most: a task's fields together if they add
+        records = [u for u in pairs if "fields" in u.flags]
+        if records and q.kind != AnswerKind.LIST:  # else a plan's task is read with all its fields
+            return max(records, key=lambda u: len(u.segments))
     lists = [u for u in around if u.shape == Shape.LIST and not u.flags & {"run", "inline"}]
     # a list announced inside a long sentence (a run of clauses or the sentence may be that list)
     inline = [u for u in units if "inline" in u.flags and row in u.sentences]
