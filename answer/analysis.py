@@ -50,6 +50,9 @@ class QuestionAnalysis:
     asks_issue: bool = False  # "… ban hành ngày nào"
     asks_signer: bool = False  # "Ai ký …"
     asks_items: bool = False  # "theo những mức nào": a list's items are asked, whatever the kind
+    asks_calendar: bool = False  # "trước ngày nào": a day, month or year is asked
+    asks_number: bool = False  # "báo cáo … số mấy": a document's number is asked
+    asks_rank: bool = False  # "xếp thứ mấy" (and nothing else): only a rank answers it
     tokens: tuple[str, ...] = ()  # lexical tokens of the focus
     content: frozenset[str] = field(default_factory=frozenset)  # tokens that are not asking words
     key: str = ""  # normalised focus
@@ -94,6 +97,9 @@ def analyse(question: str, documents: dict[str, dict[str, Any]] | None = None, *
         asks_issue=bool(lx.ASKS_ISSUE.search(key)),
         asks_signer=bool(lx.ASKS_SIGNER.search(key)),
         asks_items=bool(lx.LIST_CUE.search(focus_key)),
+        asks_calendar=kind == AnswerKind.DATE and bool(lx.CALENDAR_ASK.search(key)),
+        asks_number=bool(lx.ASKS_NUMBER.search(key)),
+        asks_rank=kind == AnswerKind.FIGURE and bool(lx.RANK_ASK.search(key)) and not _parts(focus),
         tokens=tokens,
         content=content,
         key=focus_key,

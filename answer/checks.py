@@ -121,10 +121,14 @@ def other_level(q: QuestionAnalysis, key: str) -> bool:
     return bool(named) and not (named & set(q.levels))
 
 
-def shows_figure(q: QuestionAnalysis, text: str) -> bool:
+def shows_figure(q: QuestionAnalysis, text: str, notes: str = "") -> bool:
     """A question asking a figure ("bao nhiêu", "mấy") is answered only by a quote that shows one: a
     number (with the asked unit), or a number in words before the asked unit ("quá hai lần"). A
-    question that asks for the items of a list ("theo những mức nào") is not held to it."""
+    question that asks for the items of a list ("theo những mức nào") is not held to it. A question
+    asking which day, month or year is answered only by a quote (or the footnotes it cites,
+    ``notes``) that holds one: a date, or a number the question does not already give."""
+    if q.asks_calendar and rules.on("date-shown"):
+        return shows_time(q, f"{text}\n{notes}")
     if not rules.on("figure-shown") or q.kind != AnswerKind.FIGURE or q.asks_items:
         return True
     if highlights(q, as_displayed(text)):  # a source's own "[32]" is a figure, as the quote shows it
@@ -132,3 +136,15 @@ def shows_figure(q: QuestionAnalysis, text: str) -> bool:
     if q.unit and q.unit not in ("%", "thời gian"):
         return bool(re.search(rf"(?<!\w){lx.NUMBER_WORD}(?:\s+{lx.NUMBER_WORD})*\s+{re.escape(q.unit)}(?!\w)", normalise(text)))
     return False
+
+
+def shows_time(q: QuestionAnalysis, text: str) -> bool:
+    """The text holds a date ("ngày 30/6", "ngày ký"), or a number the question does not give."""
+    key = _ITEM_NUMBER.sub(" ", normalise(as_displayed(text)))
+    if lx.DATE.search(key):
+        return True
+    given = set(re.findall(r"\d+", q.text))
+    return any(n not in given for n in re.findall(r"\d+", key))
+
+
+_ITEM_NUMBER = re.compile(r"(?m)^\s*(?:\d+\.|[a-zđ]\))\s")

@@ -155,7 +155,8 @@ class Engine:
                 wider = expand(q, extra, units, cover)
                 extra = extra if set(wider.sentences) & set(unit.sentences) else wider
                 quoted = sorted([unit, extra], key=lambda u: u.segments[0].sentence)
-            if not shows_figure(q, "\n".join(u.text for u in quoted)):
+            notes = "\n".join(f.text for u in quoted for f in u.footnotes)
+            if not shows_figure(q, "\n".join(u.text for u in quoted), notes):
                 return self._abstain(q, hits, confidence, failures, evidence)
             rendered = render(q, quoted, self.retriever.passages)
             problems = check_citations(rendered.text, rendered.citations)

@@ -52,6 +52,9 @@ LIST_CUE = dict(KIND_CUES)["list"]
 
 # "bao nhiêu / mấy <counted>": the words after the asking word name what is counted.
 COUNT_ASK = re.compile(r"\b(?:bao nhiêu|mấy)\b")
+# "ngày nào", "năm mấy", "hạn chót": a calendar day, month or year is asked (not "khi nào", which
+# in a law often asks in what case)
+CALENDAR_ASK = re.compile(r"\b(?:ngày|tháng|năm|quý) (?:nào|mấy|bao nhiêu)\b|\bhạn chót\b|\bthời hạn cuối\b")
 DURATION_ASK = re.compile(r"\b(?:bao lâu|thời hạn|thời gian)\b")
 TIME_UNITS = frozenset({"ngày", "tháng", "năm", "giờ", "phút", "tuần", "quý"})
 UNITS = TIME_UNITS | frozenset({"phần", "trăm", "%", "đồng", "tỷ", "triệu", "nghìn", "lần", "điểm", "tuổi", "km", "ha"})
@@ -93,6 +96,17 @@ DATE = re.compile(
     r"\d{1,2}/\d{1,2}/\d{4}|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|tháng\s+\d{1,2}(?:/\d{4}|\s+năm\s+\d{4})|"
     r"\b\d{1,2}/\d{4}\b|năm\s+\d{4}|quý\s+[ivx]+|ngày ký|ngày ban hành"
 )
+# Digits that are not a figure: a day's date, a document's number ("Kế hoạch số 1520/KH-UBND ngày 12/4/2020"),
+# a reference to a part of a text ("khoản 1 Điều 2", "Mẫu số 01")
+NOT_FIGURE = re.compile(
+    r"\b\d{1,2}/\d{1,2}/\d{4}\b|\bngày \d{1,2}/\d{1,2}\b|\bngày \d{1,2} tháng \d{1,2}(?: năm \d{4})?|"
+    r"\b(?:điều|khoản|chương|mục|phụ lục|mẫu)(?: số)? \d+[a-zđ]?\b|" + DOC_NUMBER.pattern
+)
+# "xếp thứ mấy", "đứng thứ bao nhiêu": a rank is asked, and only a rank answers it ("xếp hạng 25/63", "thứ 9")
+RANK_ASK = re.compile(r"\b(?:xếp|đứng|xếp hạng) thứ (?:mấy|bao nhiêu)\b|\b(?:xếp hạng|thứ hạng|hạng) (?:mấy|bao nhiêu)\b")
+RANK = re.compile(r"\b(?:thứ|hạng)\s+\d+(?:/\d+)?|\b\d+/\d+(?=\s+(?:tỉnh|bộ|huyện|xã|địa phương|đơn vị))")
+# "báo cáo … số mấy", "điều mấy": a document's (or a part's) number is asked, not a figure
+ASKS_NUMBER = re.compile(r"\b(?:số|điều|khoản|chương|mục|phụ lục|mẫu) (?:số )?(?:mấy|bao nhiêu|hiệu|nào|gì)\b")
 DURATION = re.compile(r"\d+(?:[.,]\d+)?\s*(?:\([^)]{1,20}\)\s*)?(?:ngày|tháng|năm|giờ|phút|tuần|quý)\b")
 PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 AGENT = re.compile(

@@ -95,11 +95,14 @@ def highlights(q: QuestionAnalysis, answer: str) -> list[tuple[int, int]]:
         pattern = lx.DOC_NUMBER
     elif q.kind == AnswerKind.FIGURE:
         pattern = lx.DURATION if q.unit == "thời gian" else (lx.PERCENT if q.unit == "%" else lx.NUMBER)
+        pattern = lx.RANK if q.asks_rank else pattern
     else:
         return []
     lowered = answer.lower()  # same length: spans index the answer
     skip = [m.span() for m in MARKER.finditer(answer)] + [m.span() for m in _ITEM_MARK.finditer(answer)]
     given = {*q.years, *q.numbers}  # what the question already says is not what it asks
+    if q.kind == AnswerKind.FIGURE and not q.asks_number:  # a date's or a document number's digits are no figure
+        skip += [m.span() for m in lx.NOT_FIGURE.finditer(lowered)]
     spans = []
     for m in pattern.finditer(lowered):
         a, b = m.span()

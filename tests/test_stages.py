@@ -260,6 +260,43 @@ def test_a_figure_is_shown_in_digits_or_in_words_before_the_asked_unit():
     assert shows_figure(analyse("Ai chủ trì?"), "Sở Tư pháp chủ trì.")
 
 
+def test_the_digits_of_a_date_or_a_documents_number_are_no_figure():
+    count = analyse("Sau khi sắp xếp, cả nước còn bao nhiêu đơn vị hành chính cấp xã?")
+    assert not shows_figure(count, "Sẽ hoàn thành trước ngày 30/6 để đến ngày 1/7 các đơn vị mới vận hành.")
+    assert not shows_figure(count, "Kế hoạch số 1520/KH-UBND ngày 12/4/2020 về tổ chức cuộc thi.")
+    assert not shows_figure(count, "Chính phủ quy định chế độ theo khoản 1 Điều 2 của Luật này.")
+    quoted = "Theo Kế hoạch số 1520/KH-UBND ngày 12/4/2020, cả nước còn 3.321 đơn vị."
+    assert [quoted[a:b] for a, b in highlights(count, quoted)] == ["3.321"]
+    # a question asking a document's number is answered by one
+    number = analyse("UBND tỉnh đã ban hành báo cáo tự đánh giá năm 2019 số mấy?")
+    assert number.kind == AnswerKind.FIGURE and shows_figure(number, "Báo cáo số 17/BC-UBND ngày 18/02/2020.")
+    assert shows_figure(analyse("Điều mấy quy định thời hiệu?"), "Thời hiệu được quy định tại Điều 6.")
+
+
+def test_a_question_asking_a_rank_is_answered_only_by_a_rank():
+    rank = analyse("Chỉ số PAPI năm 2019 của tỉnh xếp thứ mấy trên 63 tỉnh, thành phố?")
+    assert rank.asks_rank
+    assert not shows_figure(rank, "Chỉ số PAPI năm 2019 của tỉnh đạt 46,04 điểm, nằm trong nhóm dẫn đầu.")
+    ranked = "Chỉ số CCHC của tỉnh đạt 81,84%, xếp hạng 25/63 tỉnh, thành phố."
+    assert [ranked[a:b] for a, b in highlights(rank, ranked)] == ["hạng 25/63"]
+    # asking a rank and a score: either may be shown, so the figure is any number
+    both = analyse("Chỉ số CCHC năm 2019 đạt bao nhiêu và xếp thứ mấy?")
+    assert not both.asks_rank and shows_figure(both, ranked)
+
+
+def test_a_question_asking_which_day_is_answered_only_by_a_quote_that_holds_one():
+    day = analyse("Theo Nghị định 48/2013, báo cáo 6 tháng phải gửi Bộ Tư pháp trước ngày nào?")
+    assert day.asks_calendar
+    assert not shows_figure(day, "1. Các Bộ, Ủy ban nhân dân tỉnh định kỳ 6 tháng báo cáo Bộ Tư pháp.")
+    assert shows_figure(day, "Báo cáo gửi trước ngày 15 của tháng cuối kỳ báo cáo.")
+    assert shows_figure(day, "Báo cáo gửi Bộ Tư pháp theo Kế hoạch⁴.", notes="Kế hoạch số 01/KH-UBND ngày 03/01/2020")
+    assert shows_figure(analyse("Quyết định có hiệu lực từ ngày nào?"), "Quyết định này có hiệu lực kể từ ngày ký.")
+    # "khi nào" in a law asks in what case as often as when: not held to a date
+    case = analyse("Người đứng đầu có thể quyết định tạm đình chỉ công tác khi nào?")
+    assert case.kind == AnswerKind.DATE and not case.asks_calendar
+    assert shows_figure(case, "Khi phát hiện cán bộ có dấu hiệu vi phạm.")
+
+
 def test_a_question_asking_two_things_is_cut_into_its_parts():
     two = analyse("Nghị định được ban hành ngày nào, và có hiệu lực từ ngày nào?")
     assert [a.kind for a in two.asks] == [AnswerKind.DATE, AnswerKind.DATE]
