@@ -123,7 +123,8 @@ def other_level(q: QuestionAnalysis, key: str) -> bool:
 
 def shows_figure(q: QuestionAnalysis, text: str, notes: str = "") -> bool:
     """A question asking a figure ("bao nhiêu", "mấy") is answered only by a quote that shows one: a
-    number (with the asked unit), or a number in words before the asked unit ("quá hai lần"). A
+    number (with the asked unit), a number in words before the asked unit, or before any unit when
+    none is asked ("quá hai lần"), or a fraction for a share ("trên 2/3 số phiếu"). A
     question that asks for the items of a list ("theo những mức nào") is not held to it. A question
     asking which day, month or year is answered only by a quote (or the footnotes it cites,
     ``notes``) that holds one: a date, or a number the question does not already give."""
@@ -133,9 +134,16 @@ def shows_figure(q: QuestionAnalysis, text: str, notes: str = "") -> bool:
         return True
     if highlights(q, as_displayed(text)):  # a source's own "[32]" is a figure, as the quote shows it
         return True
-    if q.unit and q.unit not in ("%", "thời gian"):
-        return bool(re.search(rf"(?<!\w){lx.NUMBER_WORD}(?:\s+{lx.NUMBER_WORD})*\s+{re.escape(q.unit)}(?!\w)", normalise(text)))
+    key = normalise(text)
+    if q.unit == "%":  # a share may be written as a fraction: "trên 2/3 số phiếu"
+        return bool(_FRACTION.search(key))
+    if q.unit != "thời gian":  # a number in words before the asked unit, or before any unit if none is asked
+        units = re.escape(q.unit) if q.unit else "|".join(sorted(lx.UNITS - {"%"}, key=len, reverse=True))
+        return bool(re.search(rf"(?<!\w){lx.NUMBER_WORD}(?:\s+{lx.NUMBER_WORD})*\s+(?:{units})(?!\w)", key))
     return False
+
+
+_FRACTION = re.compile(r"(?<![\w/])\d+/\d+(?![\w/])")
 
 
 def shows_time(q: QuestionAnalysis, text: str) -> bool:

@@ -32,8 +32,8 @@ RULES: dict[str, str] = {
     "complete": "a question the sentence answers only in part takes the next sentence when it adds enough",
     "signer": "a question asking who signed a document is answered by its signature block (a part of a "
               "question asking it, by a second quote); who may sign is not asked by \"ai có thẩm quyền ký\"",
-    "figure-shown": "a question asking a figure is answered only by a quote that shows one (in digits, or in words "
-                    "before the asked unit; the digits of a date or of a document's number are no figure, and a "
+    "figure-shown": "a question asking a figure is answered only by a quote that shows one (in digits, in words "
+                    "before a unit, a share also as a fraction; the digits of a date or of a document's number are no figure, and a "
                     "question asking a rank takes only a rank)",
     "date-shown": "a question asking which day, month or year is answered only by a quote (or its footnotes) that "
                   "holds a date or a number the question does not give",

@@ -260,6 +260,15 @@ def test_a_figure_is_shown_in_digits_or_in_words_before_the_asked_unit():
     assert shows_figure(analyse("Ai chủ trì?"), "Sở Tư pháp chủ trì.")
 
 
+def test_a_share_may_be_a_fraction_and_a_number_may_be_written_in_words():
+    share = analyse("Lãnh đạo bị miễn nhiệm khi tỷ lệ phiếu tín nhiệm thấp ở mức nào?")
+    assert share.unit == "%" and shows_figure(share, "b) Có trên 2/3 số phiếu tín nhiệm thấp tại kỳ lấy phiếu.")
+    assert not shows_figure(share, "Kế hoạch ngày 12/4/2020 về lấy phiếu tín nhiệm.")
+    times = analyse("Số lần người dân phải đi lại bổ sung hồ sơ tối đa là bao nhiêu?")  # no unit after the asking word
+    assert times.unit is None and shows_figure(times, "không để cá nhân phải đi lại bổ sung hồ sơ quá hai lần")
+    assert not shows_figure(times, "không để cá nhân phải đi lại bổ sung hồ sơ nhiều lần")
+
+
 def test_the_digits_of_a_date_or_a_documents_number_are_no_figure():
     count = analyse("Sau khi sắp xếp, cả nước còn bao nhiêu đơn vị hành chính cấp xã?")
     assert not shows_figure(count, "Sẽ hoàn thành trước ngày 30/6 để đến ngày 1/7 các đơn vị mới vận hành.")
