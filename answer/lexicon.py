@@ -129,6 +129,7 @@ ASKS_ISSUE = re.compile(
 # who signed: "ai ký …", "ai là người đặt bút ký …", "người ký …", "… ký, là ai" ("đăng ký" is not signing)
 ASKS_SIGNER = re.compile(
     r"(?<!\w)(?:ai|người nào|vị nào)(?: là người| đã)?(?: đặt bút)? ký(?!\w)|(?<!\w)người (?:đặt bút )?ký(?!\w)|"
+    r"(?<!\w)(?:ai|người nào|vị nào) thay mặt .{1,80}?(?<!đăng )(?<!\w)ký(?!\w)(?!\s+(?:ngày|khi|vào|năm|thời|kết|hợp))|"  # "Ai thay mặt Bộ trưởng ký …"
     r"(?<!đăng )(?<!\w)ký(?!\w).{0,80}(?:là ai|bởi ai)(?!\w)|"
     # "Ai là người đứng tên ký …", "Lãnh đạo nào của Bộ Nội vụ ký …" (not "… ký ngày nào", and not
     # who may sign: "Ai có thẩm quyền ký …")

@@ -242,6 +242,8 @@ def test_who_signed_is_read_from_the_question_and_registering_is_not_signing():
     assert analyse("Ai là người đứng tên ký Chỉ thị 012/CT-UBND?").asks_signer
     assert analyse("Lãnh đạo nào của Bộ Nội vụ đặt bút ký Quyết định 1378?").asks_signer
     assert not analyse("Ai khai gian Phiếu đăng ký dự tuyển thì bị cấm bao lâu?").asks_signer
+    assert analyse("Ai thay mặt lãnh đạo tỉnh Đắk Lắk đặt bút ký Chỉ thị 012?").asks_signer  # "KT. CHỦ TỊCH"
+    assert not analyse("Ai thay mặt Ủy ban nhân dân tỉnh kiểm tra việc ký kết hợp đồng?").asks_signer
 
 
 def test_a_figure_is_shown_in_digits_or_in_words_before_the_asked_unit():
