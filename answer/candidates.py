@@ -1,9 +1,9 @@
 """Candidate answers: units of text, built from the structure the parser knows, that can hold an answer.
 
 A unit is a sentence; a run of clauses of a long sentence; a sentence with the next one; a
-list's lead-in with its items (across passages of the same article; clauses also with the
-points nested under them; paragraphs that lost their markers); points that open a section
-without a lead-in; a numbered clause with the sentence that announces the clauses; a plan's
+list's lead-in with its items (across passages of the same article, or of the same section of a
+text without articles; clauses also with the points nested under them; paragraphs that lost
+their markers); points that open a section without a lead-in; a numbered clause with the sentence that announces the clauses; a plan's
 task with one or all of its labelled fields; a run of paragraphs that open alike (a legal
 text's "Căn cứ …" bases); an article's numbered clauses; or a sentence found in a document's
 fixed place (its effect clause, its date line, a labelled field). Each keeps the spans it quotes, so
@@ -155,22 +155,28 @@ class _Builder:
             known.flags |= flags
             known.rank = min(known.rank, rank)
 
-    def same_article(self, a: int, b: int) -> bool:
+    def same_part(self, a: int, b: int) -> bool:
+        """Two passages of one article, or of one section of a text without articles (a report's
+        list may go on in the next passage of its section, as an article's does)."""
         pa, pb = self.passages[a], self.passages[b]
-        return pa.doc_id == pb.doc_id and pa.article is not None and pa.article == pb.article
+        if pa.doc_id != pb.doc_id:
+            return False
+        if pa.article is not None or pb.article is not None:
+            return pa.article == pb.article
+        return bool(pa.section) and pa.section == pb.section
 
     def same_section(self, a: int, b: int) -> bool:
         pa, pb = self.passages[a], self.passages[b]
         return pa.doc_id == pb.doc_id and pa.section == pb.section
 
     def following(self, srow: int) -> Iterator[int]:
-        """Sentence rows after ``srow`` within its passage, then on into the same article."""
+        """Sentence rows after ``srow`` within its passage, then on into the same article (section)."""
         n = len(self.retriever.sentences)
         row = self.span(srow)[0]
         nxt = srow + 1
         while nxt < n:
             p = self.span(nxt)[0]
-            if p != row and not self.same_article(row, p):
+            if p != row and not self.same_part(row, p):
                 return
             yield nxt
             nxt += 1
@@ -193,12 +199,12 @@ class _Builder:
         return None
 
     def preceding(self, srow: int) -> Iterator[int]:
-        """Sentence rows before ``srow`` within its passage, then back into the same article."""
+        """Sentence rows before ``srow`` within its passage, then back into the same article (section)."""
         row = self.span(srow)[0]
         j = srow - 1
         while j >= 0:
             p = self.span(j)[0]
-            if p != row and not self.same_article(row, p):
+            if p != row and not self.same_part(row, p):
                 return
             yield j
             j -= 1

