@@ -1,13 +1,15 @@
 """Candidate answers: units of text, built from the structure the parser knows, that can hold an answer.
 
 A unit is a sentence; a run of clauses of a long sentence; a sentence with the next one; a
-list's lead-in with its items (across passages of the same article, or of the same section of a
-text without articles; clauses also with the points nested under them; paragraphs that lost
-their markers); points that open a section without a lead-in; a numbered clause with the sentence that announces the clauses; a plan's
-task with one or all of its labelled fields; a run of paragraphs that open alike (a legal
-text's "Căn cứ …" bases); an article's numbered clauses; or a sentence found in a document's
-fixed place (its effect clause, its date line, a labelled field). Each keeps the spans it quotes, so
-citations are exact and checkable.
+paragraph the sentence splitter cut at its semicolons, whole, and each of its parts with the
+paragraph's opening; a list's lead-in with its items (across passages of the same article, or of
+the same section of a text without articles; clauses also with the points nested under them;
+paragraphs that lost their markers); points that open a section without a lead-in; a numbered
+clause with the sentence that announces the clauses; a plan's task with one or all of its
+labelled fields; a run of paragraphs that open alike (a legal text's "Căn cứ …" bases); an
+article's numbered clauses; or a sentence found in a document's fixed place (its effect clause,
+its date line, a labelled field). Each keeps the spans it quotes, so citations are exact and
+checkable.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ _CLAUSE_END = re.compile(r"[;,:]\s+")
 class Shape(StrEnum):
     SENTENCE = "sentence"
     WINDOW = "window"  # clauses of a long sentence
-    PAIR = "pair"  # a sentence and the next
+    PAIR = "pair"  # a sentence and the next (flags "paragraph": all of a paragraph; "continued": a part with its opening)
     LIST = "list"  # a lead-in and its items, or a run of paragraphs that open alike (flag "run"; a pair if two)
     ITEM = "item"  # a lead-in and one item (a point, or a numbered clause)
     CLAUSES = "clauses"  # an article's title and the first sentence of each numbered clause
@@ -274,6 +276,10 @@ def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever)
                 nxt = b.text(nxt_row)
                 if len(text) + len(nxt) <= MAX_UNIT and not lx.ITEM.match(nxt):
                     b.add(Shape.PAIR, [seg, b.segment(nxt_row)], hit, rank)
+            if rules.on("list"):
+                _add_paragraph(b, srow, hit, rank)
+            if rules.on("item-lead"):
+                _add_opening(b, srow, hit, rank)
             if _announces(text):
                 _add_list(b, srow, hit, rank)
             elif lx.ITEM.match(text):
@@ -488,6 +494,44 @@ def _add_run(b: _Builder, srow: int, hit: ScoredPassage, rank: int) -> None:
         nxt += 1
     if len(run) >= 2:
         b.add(Shape.LIST, [b.segment(s) for s in run], hit, rank, frozenset({"run"}))
+
+
+def _add_paragraph(b: _Builder, srow: int, hit: ScoredPassage, rank: int) -> None:
+    """A paragraph of three or more sentences, from its first (a long item the splitter cut at its
+    semicolons: "- … quán triệt Nghị quyết số 27 …; Nghị quyết số 66 …; Quy định số 178 …;"): what a
+    question asking several things quotes of it (flag "paragraph")."""
+    row, start, _ = b.span(srow)
+    if srow > 0 and b.span(srow - 1)[0] == row and _continues(b, b.segment(srow - 1), srow):
+        return  # not the paragraph's first sentence
+    rows = [srow]
+    size = b.span(srow)[2] - start
+    while rows[-1] + 1 < len(b.retriever.sentences) and b.span(rows[-1] + 1)[0] == row \
+            and _continues(b, b.segment(rows[-1]), rows[-1] + 1):
+        size = b.span(rows[-1] + 1)[2] - start
+        if size > MAX_LIST:
+            return
+        rows.append(rows[-1] + 1)
+    if len(rows) >= 3:
+        b.add(Shape.PAIR, [b.segment(r) for r in rows], hit, rank, frozenset({"paragraph"}))
+
+
+def _add_opening(b: _Builder, srow: int, hit: ScoredPassage, rank: int) -> None:
+    """A sentence the splitter cut from its paragraph at a semicolon ("Chủ tịch Ủy ban nhân dân cấp
+    xã;" after "b) xếp ngạch chuyên viên chính … đối với …: Phó Vụ trưởng …;"), with the paragraph's
+    opening it reads with: every sentence between when they fit, else the first one (flag "continued")."""
+    row = b.span(srow)[0]
+    first = srow
+    while first > 0 and b.span(first - 1)[0] == row and _continues(b, b.segment(first - 1), first) \
+            and b.text(first - 1).rstrip().endswith(";"):
+        first -= 1
+    if first == srow:
+        return
+    rows = list(range(first, srow + 1))
+    if b.span(srow)[2] - b.span(first)[1] > MAX_UNIT:
+        rows = [first, srow]
+        if sum(len(b.text(r)) for r in rows) > MAX_UNIT:
+            return
+    b.add(Shape.PAIR, [b.segment(r) for r in rows], hit, rank, frozenset({"continued"}))
 
 
 def _add_fields(b: _Builder, srow: int, seg: Segment, hit: ScoredPassage, rank: int) -> None:

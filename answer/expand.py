@@ -4,9 +4,10 @@ The selector ranks single sentences (and runs of clauses of long ones), which la
 teaches well. How far the quote reaches beyond that sentence follows the document's
 structure: a lead-in announces items, a list question wants the whole list, an item reads
 with its lead-in, a plan's task with its fields, and a question the sentence answers only in
-part may be completed by the sentence next to it. A question that asks for several things of
-one kind ("căn cứ những văn bản nào") takes the run of paragraphs that open alike around the
-sentence.
+part may be completed by the sentence next to it. A paragraph the sentence splitter cut at its
+semicolons reads as one: a part of it with its opening, all of it for a question asking several
+things. A question that asks for several things of one kind ("căn cứ những văn bản nào") takes
+the run of paragraphs that open alike around the sentence.
 """
 
 from __future__ import annotations
@@ -31,23 +32,30 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
         return anchor
     row = anchor.segments[0].sentence
     around = [u for u in units if not u.anchor and row in u.sentences]
-    pairs = [u for u in around if u.shape == Shape.PAIR]
+    pairs = [u for u in around if u.shape == Shape.PAIR and not u.flags & {"paragraph", "continued"}]
     need = NEEDS.get(q.kind)
+    lists = [u for u in around if u.shape == Shape.LIST and not u.flags & {"run", "inline"}]
+    listing = rules.on("list")
+    if rules.on("next-holds") and need is not None and not need.search(normalise(anchor.evidence)):
+        # a plan's task, then "Thời gian thực hiện: Tháng 12/2025": the asked thing follows
+        after = [u for u in pairs if u.segments[0].sentence == row and need.search(normalise(u.evidence))]
+        if after:
+            return max(after, key=cover)  # the one covering most: a task's fields together if they add
+    if listing and not lists and (q.kind == AnswerKind.LIST or q.asks_items):
+        paragraph = [u for u in around if "paragraph" in u.flags]
+        if paragraph:  # a question asking several things, answered by part of a long paragraph: all of it
+            return paragraph[0]
+    opened = [u for u in around if "continued" in u.flags and u.segments[-1].sentence == row]
+    if opened and rules.on("item-lead"):  # a part of a paragraph cut at its semicolons reads with its opening
+        return opened[0]
     if rules.on("next-holds"):
-        if need is not None and not need.search(normalise(anchor.evidence)):
-            # a plan's task, then "Thời gian thực hiện: Tháng 12/2025": the asked thing follows
-            after = [u for u in pairs if u.segments[0].sentence == row and need.search(normalise(u.evidence))]
-            if after:
-                return max(after, key=cover)  # the one covering most: a task's fields together if they add
         records = [u for u in pairs if "fields" in u.flags]
         if records and q.kind != AnswerKind.LIST:  # else a plan's task is read with all its fields
             return max(records, key=lambda u: len(u.segments))
-    lists = [u for u in around if u.shape == Shape.LIST and not u.flags & {"run", "inline"}]
     # a list announced inside a long sentence (a run of clauses or the sentence may be that list)
     inline = [u for u in units if "inline" in u.flags and row in u.sentences]
     runs = [u for u in around if "run" in u.flags]  # a run of two is also a pair
     text = anchor.text.rstrip()
-    listing = rules.on("list")
     if listing and (text.endswith(":") or (lx.CLAUSE.match(text) and q.kind == AnswerKind.LIST)):
         led = [u for u in lists if u.segments[0].sentence == row]
         if led and q.kind == AnswerKind.LIST:

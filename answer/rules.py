@@ -20,8 +20,10 @@ RULES: dict[str, str] = {
             "the paragraphs after it when they lost their markers); points opening a section without a lead-in "
             "are a list; a list question answered by an item brings the whole list, and one "
             "whose best sentence brings no list takes the best sentence within the two-asks margin that does; "
-            "a question asking several of a kind takes the run of paragraphs that open alike (\"Căn cứ …\")",
-    "item-lead": "an item (a point, or a numbered clause) is quoted with the lead-in that announces it",
+            "a question asking several of a kind takes the run of paragraphs that open alike (\"Căn cứ …\"), or "
+            "the whole paragraph when the sentence splitter cut it at its semicolons",
+    "item-lead": "an item (a point, or a numbered clause) is quoted with the lead-in that announces it, and a "
+                 "part of a paragraph cut at a semicolon with the paragraph's opening",
     "heading": "an article's or section's title never stands alone: a list question takes the article's list "
                "(or its clauses), any other the sentence that follows (or the list it announces), else what "
                "the title heads",

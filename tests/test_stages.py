@@ -700,3 +700,32 @@ def test_a_reports_list_goes_on_in_the_next_passage_of_its_section():
                 if u.shape == Shape.ITEM and "Ra mắt" in u.text)
     assert item.text.startswith("Các cơ quan thực hiện")  # the item's lead-in is in the passage before
 
+
+def test_a_question_asking_several_things_quotes_the_whole_paragraph_the_splitter_cut():
+    r, passages = _report("kh-142", [("I. NHIỆM VỤ", (
+        "- Thường xuyên quán triệt Nghị quyết số 27/NQ-TW về Nhà nước pháp quyền; Nghị quyết số 66-NQ/TW về "
+        "xây dựng pháp luật; Quy định số 178-QĐ/TW về kiểm soát quyền lực;\n"
+        "Đơn vị chủ trì thực hiện: Sở Tư pháp.\n- Tập huấn cán bộ."))])
+    q = analyse("Kế hoạch yêu cầu quán triệt những văn bản nào?", r.documents)
+    units = gather(q, [ScoredPassage(passages[0], 1.0, 0.8, 1.0)], r)
+    first = next(u for u in units if u.anchor and u.text.startswith("- Thường xuyên"))
+    quoted = expand(q, first, units, coverage(q, r))
+    assert "paragraph" in quoted.flags
+    assert all(n in quoted.text for n in ("27/NQ-TW", "66-NQ/TW", "178-QĐ/TW")) and "Đơn vị chủ trì" not in quoted.text
+    one = analyse("Nghị quyết số 27/NQ-TW nói về vấn đề gì?", r.documents)  # asks one thing: the sentence is enough
+    assert "paragraph" not in expand(one, first, gather(one, [ScoredPassage(passages[0], 1.0, 0.8, 1.0)], r),
+                                     coverage(one, r)).flags
+
+
+def test_a_part_the_splitter_cut_at_a_semicolon_reads_with_its_paragraphs_opening():
+    r, passages = _library("nd-81", "81/2031/NĐ-CP", ["CHÍNH PHỦ", (
+        "Điều 70. Xếp ngạch\n1. Người được bố trí giữ chức vụ được xếp ngạch như sau:\n"
+        "a) xếp ngạch chuyên viên chính đối với chức danh: Phó Vụ trưởng thuộc Bộ; Phó Giám đốc Sở; "
+        "Chủ tịch Ủy ban nhân dân cấp xã;\n"
+        "b) xếp ngạch chuyên viên đối với các chức danh còn lại.")], article="Điều 70")
+    q = analyse("Chủ tịch Ủy ban nhân dân cấp xã được xếp ngạch gì?", r.documents)
+    units = gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r)
+    part = next(u for u in units if u.anchor and u.text.startswith("Chủ tịch Ủy ban"))
+    quoted = expand(q, part, units, coverage(q, r))
+    assert quoted.text.startswith("a) xếp ngạch chuyên viên chính") and quoted.text.endswith("cấp xã;")
+    assert "b) xếp ngạch chuyên viên đối với" not in quoted.text
