@@ -500,15 +500,12 @@ def _add_paragraph(b: _Builder, srow: int, hit: ScoredPassage, rank: int) -> Non
     """A paragraph of three or more sentences, from its first (a long item the splitter cut at its
     semicolons: "- … quán triệt Nghị quyết số 27 …; Nghị quyết số 66 …; Quy định số 178 …;"): what a
     question asking several things quotes of it (flag "paragraph")."""
-    row, start, _ = b.span(srow)
-    if srow > 0 and b.span(srow - 1)[0] == row and _continues(b, b.segment(srow - 1), srow):
+    if srow > 0 and _continues(b, b.segment(srow - 1), srow):
         return  # not the paragraph's first sentence
+    start = b.span(srow)[1]
     rows = [srow]
-    size = b.span(srow)[2] - start
-    while rows[-1] + 1 < len(b.retriever.sentences) and b.span(rows[-1] + 1)[0] == row \
-            and _continues(b, b.segment(rows[-1]), rows[-1] + 1):
-        size = b.span(rows[-1] + 1)[2] - start
-        if size > MAX_LIST:
+    while rows[-1] + 1 < len(b.retriever.sentences) and _continues(b, b.segment(rows[-1]), rows[-1] + 1):
+        if b.span(rows[-1] + 1)[2] - start > MAX_LIST:
             return
         rows.append(rows[-1] + 1)
     if len(rows) >= 3:
@@ -519,10 +516,8 @@ def _add_opening(b: _Builder, srow: int, hit: ScoredPassage, rank: int) -> None:
     """A sentence the splitter cut from its paragraph at a semicolon ("Chủ tịch Ủy ban nhân dân cấp
     xã;" after "b) xếp ngạch chuyên viên chính … đối với …: Phó Vụ trưởng …;"), with the paragraph's
     opening it reads with: every sentence between when they fit, else the first one (flag "continued")."""
-    row = b.span(srow)[0]
     first = srow
-    while first > 0 and b.span(first - 1)[0] == row and _continues(b, b.segment(first - 1), first) \
-            and b.text(first - 1).rstrip().endswith(";"):
+    while first > 0 and _continues(b, b.segment(first - 1), first) and b.text(first - 1).rstrip().endswith(";"):
         first -= 1
     if first == srow:
         return
