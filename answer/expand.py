@@ -79,16 +79,19 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
     if rules.on("heading") and is_title(anchor):
         same = [u for u in units if u.shape in (Shape.LIST, Shape.CLAUSES) and _same_part(u, anchor)]
         headed = [u for u in same if u.shape == Shape.LIST]
-        if q.kind == AnswerKind.LIST and same:
-            return max(headed, key=cover) if headed else same[0]
+        whole = max(headed, key=cover) if headed else same[0] if same else None
+        if whole is not None and q.kind == AnswerKind.LIST:
+            return whole
         content = [u for u in pairs if not is_title(u)]  # "Điều 19." with its title is still a title
         if content:
             pair = max(content, key=cover)
+            if whole is not None and cover(pair) - cover(anchor) < COMPLETION_GAIN:
+                return whole  # the title is what was asked ("Nguyên tắc tuyển dụng công chức là gì?"): all it heads
             led = [u for u in units if u.shape == Shape.LIST and not u.flags & {"run", "inline"}
                    and u.segments[0].sentence == pair.segments[-1].sentence]
             return led[0] if led and pair.text.rstrip().endswith(":") else pair
-        if same:  # a title alone answers nothing: what it heads ("Điều kiện đăng ký dự tuyển …?")
-            return max(headed, key=cover) if headed else same[0]
+        if whole is not None:  # a title alone answers nothing: what it heads ("Điều kiện đăng ký dự tuyển …?")
+            return whole
         if pairs:
             return max(pairs, key=cover)
     best = max(pairs, key=cover, default=None)

@@ -24,9 +24,9 @@ RULES: dict[str, str] = {
             "the whole paragraph when the sentence splitter cut it at its semicolons",
     "item-lead": "an item (a point, or a numbered clause) is quoted with the lead-in that announces it, and a "
                  "part of a paragraph cut at a semicolon with the paragraph's opening",
-    "heading": "an article's or section's title never stands alone: a list question takes the article's list "
-               "(or its clauses), any other the sentence that follows (or the list it announces), else what "
-               "the title heads",
+    "heading": "an article's or section's title never stands alone: it takes the article's list (or its "
+               "clauses), unless the sentence that follows adds much of what is asked: then that sentence "
+               "(or the list it announces)",
     "next-holds": "a sentence without what the question's kind needs (a date, a figure, a number) takes the next "
                   "sentence that has it, or a plan's task the labelled field after it that has it (all its fields, "
                   "if they cover more of the question); a plan's task asked anything else (but a list) is quoted "

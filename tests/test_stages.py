@@ -729,3 +729,20 @@ def test_a_part_the_splitter_cut_at_a_semicolon_reads_with_its_paragraphs_openin
     quoted = expand(q, part, units, coverage(q, r))
     assert quoted.text.startswith("a) xếp ngạch chuyên viên chính") and quoted.text.endswith("cấp xã;")
     assert "b) xếp ngạch chuyên viên đối với" not in quoted.text
+
+
+def test_an_article_title_asked_about_is_answered_with_all_the_clauses_it_heads():
+    r, passages = _library("luat-18", "18/2031/QH15", [
+        "LUẬT\nCán bộ, công chức",
+        "Điều 18. Nguyên tắc tuyển dụng công chức\n1. Bảo đảm công khai, minh bạch, khách quan và đúng pháp luật.\n"
+        "2. Bảo đảm cạnh tranh, bình đẳng.\n3. Tuyển chọn đúng người đáp ứng yêu cầu của vị trí việc làm."],
+        article="Điều 18")
+    q = analyse("Nguyên tắc tuyển dụng công chức là gì?", r.documents)
+    units = gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r)
+    title = next(u for u in units if u.anchor and is_title(u) and "Nguyên tắc" in u.text)
+    unit = expand(q, title, units, coverage(q, r))
+    assert all(clause in unit.text for clause in ("1. Bảo đảm công khai", "2. Bảo đảm cạnh tranh", "3. Tuyển chọn"))
+    # the clause under the title holds much of what is asked: it is quoted with the title, alone
+    one = analyse("Nguyên tắc tuyển dụng công chức về công khai, minh bạch, khách quan là gì?", r.documents)
+    narrow = expand(one, title, units, coverage(one, r))
+    assert "1. Bảo đảm công khai" in narrow.text and "2. Bảo đảm cạnh tranh" not in narrow.text
