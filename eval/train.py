@@ -153,6 +153,31 @@ def selection_accuracy(exs: list[Example], oof: OutOfFold, prefer_shorter: float
     return {k: float(np.mean(v)) for k, v in hits.items()}
 
 
+def answered_per_source(exs: list[Example]) -> dict[str, int]:
+    """How many questions each source's selection accuracy is measured on."""
+    counts: dict[str, int] = defaultdict(int)
+    for e in exs:
+        if e.answerable and e.holds is not None:
+            counts[e.source] += 1
+    return counts
+
+
+def standard_error(accuracy: dict[str, float], counts: dict[str, int]) -> float:
+    """Standard error of the mean of per-source accuracies (each a binomial proportion)."""
+    if not accuracy:
+        return 0.0
+    variance = sum(p * (1 - p) / max(counts[s], 1) for s, p in accuracy.items())
+    return float(np.sqrt(variance) / len(accuracy))
+
+
+def first_within(means: Sequence[float], margin: float) -> int:
+    """The one-standard-error rule: the first setting in grid order (no length preference first)
+    whose mean is within ``margin`` of the best, so that no setting is chosen for a difference the
+    folds cannot tell from noise."""
+    best = max(means)
+    return next(i for i, m in enumerate(means) if m >= best - margin)
+
+
 def confidence_data(exs: list[Example], oof: OutOfFold, prefer_shorter: float) -> tuple[np.ndarray, np.ndarray]:
     rows, labels = [], []
     for e, s in zip(exs, oof.scores):
@@ -259,7 +284,7 @@ def train(exs: list[Example], calibration: Sequence[Example] = ()) -> tuple[Sele
             "candidate_recall": float(np.mean([e.holds.any() for e in answerable])) if answerable else None,
             "groups": len({e.group for e in sub}),
         }
-    best = None
+    tried = []
     for l2 in L2_GRID:
         oof = out_of_fold(exs, l2)
         for shorter in SHORTER_GRID:
@@ -267,10 +292,12 @@ def train(exs: list[Example], calibration: Sequence[Example] = ()) -> tuple[Sele
             mean = float(np.mean(list(acc.values())))
             report["grid"].append({"l2": l2, "prefer_shorter": shorter, "accuracy": acc, "mean": mean})
             log.info("l2=%s prefer_shorter=%s: %s", l2, shorter, {k: round(v, 3) for k, v in acc.items()})
-            if best is None or mean > best[0] + 0.005:
-                best = (mean, l2, shorter, oof)
-    assert best is not None
-    _, l2, shorter, oof = best
+            tried.append((mean, l2, shorter, oof))
+    means = [m for m, *_ in tried]
+    best = max(means)
+    margin = standard_error(report["grid"][means.index(best)]["accuracy"], answered_per_source(exs))
+    _, l2, shorter, oof = tried[first_within(means, margin)]
+    report["one_se"] = {"best": best, "standard_error": margin}
     rows, labels = confidence_data(exs, oof, shorter)
     conf_oof, conf_models = confidence_out_of_fold(exs, rows, labels, oof.fold)
     model = fit_conditional_logit(_train_groups(exs), l2)
@@ -379,7 +406,9 @@ def write_report(report: dict, path: Path, seconds: float) -> None:
         lines.append(f"| {g['l2']} | {g['prefer_shorter']} | {cells} | {g['mean']:.3f} |")
     c = report["chosen"]
     lines += ["", f"Chosen: l2 = {c['l2']}, prefer shorter = {c['prefer_shorter']}, abstention threshold = "
-              f"{c['threshold']:.3f} (calibrated probability).", "",
+              f"{c['threshold']:.3f} (calibrated probability): the first setting in the table's order whose mean is "
+              f"within one standard error ({report['one_se']['standard_error']:.3f}) of the best "
+              f"({report['one_se']['best']:.3f}).", "",
               "## Out of fold, with the chosen settings", "",
               "| source | selection | answered right | answerable refused | negatives abstained | ROC AUC | median chars |",
               "|---|---|---|---|---|---|---|"]

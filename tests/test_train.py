@@ -70,3 +70,12 @@ def test_the_threshold_is_also_held_on_questions_written_by_others_and_never_tra
     assert both < alone
     assert np.mean(low[len(dev):] < both) <= train.MAX_REFUSED  # every example here is answerable
     assert np.mean(low[: len(dev)] < both) <= train.MAX_REFUSED
+
+
+def test_a_later_setting_is_chosen_only_when_it_beats_the_first_by_more_than_one_standard_error():
+    # 0.809 against 0.803 on a few hundred questions per source is noise; on a million it is not
+    small = train.standard_error({"dev": 0.85, "uit": 0.79}, {"dev": 115, "uit": 600})
+    large = train.standard_error({"dev": 0.85, "uit": 0.79}, {"dev": 10**6, "uit": 10**6})
+    assert small == pytest.approx(np.sqrt(0.85 * 0.15 / 115 + 0.79 * 0.21 / 600) / 2)
+    assert train.first_within([0.803, 0.809, 0.790], small) == 0
+    assert train.first_within([0.803, 0.809, 0.790], large) == 1
