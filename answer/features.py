@@ -21,7 +21,7 @@ import numpy as np
 
 from answer import associations
 from answer import lexicon as lx
-from answer.analysis import AnswerKind, QuestionAnalysis, strip_accents
+from answer.analysis import AnswerKind, QuestionAnalysis
 from answer.candidates import Candidate, Shape, is_title
 from answer.checks import other_level, other_year, pinned_here, pinned_share
 from index.lexical import normalise, tokenize
@@ -239,5 +239,7 @@ def _holds(q: QuestionAnalysis, c: Candidate, key: str) -> dict[str, float]:
         holds["counted"] = float(any(head in key[m.end() : m.end() + 40] for m in numbers))
     if q.kind == AnswerKind.DEFINITION:
         m = lx.DEFINED_TERM.match(key.strip())
-        holds["defines"] = float(bool(m) and strip_accents(m.group(1).strip()) in strip_accents(q.key))
+        term, asked = (" ".join(re.findall(r"\w+", t)) for t in (m.group(1) if m else "", q.key))
+        # the very term asked: "vi phạm gây hậu quả nghiêm trọng", not "… rất nghiêm trọng" nor "hậu quả"
+        holds["defines"] = float(bool(term) and f" {term} " in f" {asked} ")
     return holds

@@ -33,18 +33,20 @@ KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:vào|trong|từ) thời gian nào|từ ngày|vào ngày|kể từ (?:ngày|khi) nào|hạn chót|thời hạn cuối)\b"
     )),
     ("figure", re.compile(
-        r"\b(?:bao nhiêu|mấy|bao lâu|tỷ lệ|tỉ lệ|số lượng|phần trăm|xếp hạng|thứ hạng|xếp thứ|mức nào|"
+        r"\b(?:bao nhiêu|mấy|bao lâu|tỷ lệ|tỉ lệ|số lượng|phần trăm|xếp hạng|thứ hạng|xếp thứ|"
         r"tổng số|bao xa)\b"
     )),
     ("list", re.compile(
         r"\b(?:những|các) [^?]{1,60}?\b(?:nào|gì)\b|\b(?:gồm|bao gồm) (?:những )?(?:gì|nào|các)|"
-        r"\bnhững gì\b|\bliệt kê\b|\bkể tên\b"
+        r"\bnhững gì\b|\bliệt kê\b|\bkể tên\b|^(?:nêu|kể|cho biết) (?:các|những|một số)\b"
     )),
     ("agent", re.compile(
         r"\b(?:ai|người nào|cơ quan nào|đơn vị nào|cấp nào|bộ nào|tổ chức nào|chủ thể nào|"
         r"do ai|thuộc về ai|thẩm quyền của ai)\b"
     )),
-    ("definition", re.compile(r"\b(?:là gì|được hiểu (?:là|như thế nào)|nghĩa là|khái niệm)\b")),
+    ("definition", re.compile(
+        r"\b(?:là gì|được hiểu (?:là|như thế nào)|nghĩa là|khái niệm|thế nào là|hiểu thế nào|định nghĩa)\b"
+    )),
     ("yesno", re.compile(r"\b(?:có phải|đúng hay sai|đúng không|hay không|được không|không\s*\??$)")),
 )
 # "những … nào", "gồm những gì": the question asks for a list's items, whatever else decides its kind
@@ -113,7 +115,10 @@ AGENT = re.compile(
     r"\b(?:bộ|sở|ủy ban|uỷ ban|ubnd|chủ tịch|bộ trưởng|thủ trưởng|người đứng đầu|cơ quan|hội đồng|"
     r"văn phòng|thanh tra|chính phủ|thủ tướng|giám đốc|cấp có thẩm quyền)\b"
 )
-DEFINED_TERM = re.compile(r"^(?:\d+\.\s*)?[“\"]?([^”\":]{2,80}?)[”\"]?\s*(?:\([^)]*\)\s*)?(?:là|được hiểu là)\b")
+# "1. “Thủ tục hành chính” là …", "b) Vi phạm gây hậu quả nghiêm trọng là …": the term a sentence defines
+DEFINED_TERM = re.compile(
+    r"^(?:\d+\.\s*|[a-zđ]\)\s*)?[“\"]?([^”\":]{2,80}?)[”\"]?\s*(?:\([^)]*\)\s*)?(?:là|được hiểu là)\b"
+)
 FOOTNOTE_MARKER = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]")
 EFFECT_CLAUSE = re.compile(
     r"^(?:điều \d+[a-zđ]?\.\s*)?(?:\d+\.\s*)?(?:luật|nghị định|quyết định|thông tư|chỉ thị|nghị quyết|kế hoạch|"

@@ -90,6 +90,9 @@ def test_analysis_reads_what_is_asked_and_what_is_pinned():
     assert analyse("Ai là Bộ trưởng Bộ Y tế năm 2020?").kind == AnswerKind.AGENT
     assert analyse("Thủ tục hành chính là gì?").kind == AnswerKind.DEFINITION
     assert analyse("UBND cấp huyện tiếp nhận bao nhiêu hồ sơ?").levels == ("huyện",)
+    # "mức nào" asks a level in words ("cách chức", "hoàn thành tốt nhiệm vụ"), not a figure
+    assert analyse("Dùng giấy tờ không hợp pháp để được bổ nhiệm thì bị kỷ luật ở mức nào?").kind != AnswerKind.FIGURE
+    assert analyse("Kể một số việc cán bộ, công chức không được làm.").kind == AnswerKind.LIST
 
 
 def test_analysis_names_the_documents_a_question_is_about(retriever):
@@ -256,7 +259,7 @@ def test_a_figure_is_shown_in_digits_or_in_words_before_the_asked_unit():
     trips = analyse("Không bắt người dân đi lại quá mấy lần?")
     assert shows_figure(trips, "không để cá nhân phải đi lại bổ sung hồ sơ quá hai lần cho một vụ việc")
     # a source's own bracketed number is a figure, not a citation marker
-    assert shows_figure(analyse("Sinh viên đóng học phí theo mức nào?"), "theo mức [32] tín chỉ")
+    assert shows_figure(analyse("Sinh viên đóng học phí theo mức bao nhiêu?"), "theo mức [32] tín chỉ")
     # a question asking the items of a list is not held to a figure, nor is any other kind
     assert shows_figure(analyse("Công chức được xếp loại theo những mức nào?"), "a) Hoàn thành tốt nhiệm vụ;")
     assert shows_figure(analyse("Ai chủ trì?"), "Sở Tư pháp chủ trì.")
@@ -729,6 +732,25 @@ def test_a_part_the_splitter_cut_at_a_semicolon_reads_with_its_paragraphs_openin
     quoted = expand(q, part, units, coverage(q, r))
     assert quoted.text.startswith("a) xếp ngạch chuyên viên chính") and quoted.text.endswith("cấp xã;")
     assert "b) xếp ngạch chuyên viên đối với" not in quoted.text
+
+
+def test_a_question_asking_what_a_term_means_marks_the_sentence_defining_that_very_term():
+    for asked in ("Theo Điều 6 Nghị định 172/2025, thế nào là vi phạm gây hậu quả nghiêm trọng?",
+                  "Luật định nghĩa công chức là người như thế nào?", "Hiểu thế nào về kiểm soát thủ tục hành chính?"):
+        assert analyse(asked).kind == AnswerKind.DEFINITION, asked
+    r, passages = _library("nd-72", "72/2031/NĐ-CP", [
+        "NGHỊ ĐỊNH\nQuy định về xử lý kỷ luật",
+        "2. Mức độ của hành vi vi phạm được xác định như sau:\n"
+        "a) Vi phạm gây hậu quả ít nghiêm trọng là vi phạm có tính chất, mức độ tác hại không lớn;\n"
+        "b) Vi phạm gây hậu quả nghiêm trọng là vi phạm có tính chất, mức độ, tác hại lớn;\n"
+        "c) Vi phạm gây hậu quả rất nghiêm trọng là vi phạm có tính chất, mức độ, tác hại rất lớn."])
+    q = analyse("Thế nào là vi phạm gây hậu quả nghiêm trọng?", r.documents)
+    hits = [ScoredPassage(passages[1], 1.0, 0.8, 1.0)]
+    anchors = [u for u in gather(q, hits, r) if u.anchor]
+    n = len(r.sentences)
+    x = featurise(q, anchors, Retrieval(hits, np.zeros(n, np.float32), np.zeros(n, np.float32), np.zeros(8, np.float32)), r)
+    defines = {a.text.split(" là ")[0] for i, a in enumerate(anchors) if x[i, INDEX["definition:defines"]] == 1.0}
+    assert defines == {"b) Vi phạm gây hậu quả nghiêm trọng"}  # not the point defining a graver or lighter one
 
 
 def test_an_article_title_asked_about_is_answered_with_all_the_clauses_it_heads():
