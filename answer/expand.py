@@ -4,7 +4,7 @@ The selector ranks single sentences (and runs of clauses of long ones), which la
 teaches well. How far the quote reaches beyond that sentence follows the document's
 structure: a lead-in announces items, a list question wants the whole list, an item reads
 with its lead-in, a plan's task with its fields, and a question the sentence answers only in
-part may be completed by the sentence next to it. A paragraph the sentence splitter cut at its
+part may be completed by the sentence next to it (a point, by its whole list). A paragraph the sentence splitter cut at its
 semicolons reads as one: a part of it with its opening, all of it for a question asking several
 things. A question that asks for several things of one kind ("căn cứ những văn bản nào") takes
 the run of paragraphs that open alike around the sentence.
@@ -69,7 +69,11 @@ def expand(q: QuestionAnalysis, anchor: Candidate, units: list[Candidate], cover
             return max(lists, key=lambda u: len(u.segments))
         items = [u for u in around if u.shape == Shape.ITEM]
         if items and rules.on("item-lead"):  # the point with every lead-in above it
-            return max(items, key=lambda u: len(u.segments))
+            item = max(items, key=lambda u: len(u.segments))
+            whole = max(lists, key=cover, default=None)
+            if rules.on("complete") and whole is not None and cover(whole) - cover(item) >= COMPLETION_GAIN:
+                return whole  # the other points hold much of what is asked: the whole list
+            return item
     if listing and runs and q.asks_items and q.kind in (AnswerKind.LIST, AnswerKind.REFERENCE):
         return max(runs, key=lambda u: len(u.segments))  # "căn cứ những văn bản nào": all the bases
     if lx.CLAUSE.match(text) and rules.on("item-lead"):

@@ -31,7 +31,8 @@ RULES: dict[str, str] = {
                   "sentence that has it, or a plan's task the labelled field after it that has it (all its fields, "
                   "if they cover more of the question); a plan's task asked anything else (but a list) is quoted "
                   "with all its fields (who leads, who takes part, when)",
-    "complete": "a question the sentence answers only in part takes the next sentence when it adds enough",
+    "complete": "a question the sentence answers only in part takes the next sentence when it adds enough, "
+                "and a point its whole list when the other points add enough",
     "signer": "a question asking who signed a document is answered by its signature block (a part of a "
               "question asking it, by a second quote); who may sign is not asked by \"ai có thẩm quyền ký\"",
     "figure-shown": "a question asking a figure is answered only by a quote that shows one (in digits, in words "

@@ -768,3 +768,23 @@ def test_an_article_title_asked_about_is_answered_with_all_the_clauses_it_heads(
     one = analyse("Nguyên tắc tuyển dụng công chức về công khai, minh bạch, khách quan là gì?", r.documents)
     narrow = expand(one, title, units, coverage(one, r))
     assert "1. Bảo đảm công khai" in narrow.text and "2. Bảo đảm cạnh tranh" not in narrow.text
+
+
+def test_a_point_is_quoted_with_its_whole_list_when_the_other_points_hold_much_of_what_is_asked():
+    r, passages = _library("nd-73", "73/2031/NĐ-CP", [
+        "NGHỊ ĐỊNH\nQuy định về xử lý kỷ luật",
+        "2. Nguyên tắc làm việc của Hội đồng kỷ luật như sau:\n"
+        "a) Hội đồng kỷ luật họp khi có đủ 03 thành viên tham dự;\n"
+        "b) Hội đồng kỷ luật kiến nghị áp dụng hình thức kỷ luật bằng bỏ phiếu kín;\n"
+        "c) Việc họp Hội đồng kỷ luật phải được lập thành biên bản."], article="Điều 33")
+
+    def quoted(question: str) -> str:
+        q = analyse(question, r.documents)
+        units = gather(q, [ScoredPassage(passages[1], 1.0, 0.8, 1.0)], r)
+        point = next(u for u in units if u.anchor and u.text.startswith("a) Hội đồng kỷ luật họp"))
+        return expand(q, point, units, coverage(q, r)).text
+
+    both = quoted("Hội đồng kỷ luật họp khi có mấy thành viên, kiến nghị hình thức kỷ luật bằng bỏ phiếu kín hay công khai?")
+    assert "03 thành viên" in both and "bỏ phiếu kín" in both
+    one = quoted("Hội đồng kỷ luật họp khi có mấy thành viên tham dự?")
+    assert one.startswith("2. Nguyên tắc") and "03 thành viên" in one and "bỏ phiếu kín" not in one
