@@ -148,16 +148,21 @@ def selection_accuracy(exs: list[Example], oof: OutOfFold, prefer_shorter: float
     """Per source: the chosen unit shows the answer (answerable questions, not withheld)."""
     hits: dict[str, list[bool]] = defaultdict(list)
     for e, s in zip(exs, oof.scores):
-        if e.answerable and e.holds is not None:
+        if _selectable(e):
             hits[e.source].append(bool(e.holds[choose(s, e.lengths, prefer_shorter)]))
     return {k: float(np.mean(v)) for k, v in hits.items()}
+
+
+def _selectable(e: Example) -> bool:
+    """Whether selection accuracy is measured on ``e``: answerable, with labelled candidates."""
+    return e.answerable and e.holds is not None
 
 
 def answered_per_source(exs: list[Example]) -> dict[str, int]:
     """How many questions each source's selection accuracy is measured on."""
     counts: dict[str, int] = defaultdict(int)
     for e in exs:
-        if e.answerable and e.holds is not None:
+        if _selectable(e):
             counts[e.source] += 1
     return counts
 
