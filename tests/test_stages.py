@@ -72,7 +72,11 @@ def retriever() -> Retriever:
 
 
 def _retrieval(r: Retriever, rows: list[int]) -> Retrieval:
-    hits = [ScoredPassage(PASSAGES[i], 1.0 / (1 + k), 0.8, 1.0) for k, i in enumerate(rows)]
+    return _scoreless(r, [ScoredPassage(PASSAGES[i], 1.0 / (1 + k), 0.8, 1.0) for k, i in enumerate(rows)])
+
+
+def _scoreless(r: Retriever, hits: list[ScoredPassage]) -> Retrieval:
+    """A retrieval of ``hits`` whose sentence scores and query vector are all zero."""
     n = len(r.sentences)
     return Retrieval(hits, np.zeros(n, np.float32), np.zeros(n, np.float32), np.zeros(8, np.float32))
 
@@ -397,14 +401,12 @@ def test_a_named_document_asked_when_issued_and_from_when_in_effect_quotes_its_d
         "Điều 20. Hiệu lực thi hành\nNghị định này có hiệu lực thi hành kể từ ngày 01 tháng 7 năm 2031."])
     q = analyse("Nghị định 77/2031/NĐ-CP được ban hành ngày nào và có hiệu lực từ ngày nào?", r.documents)
     assert "nd-77" in q.documents and len(q.asks) == 2
-    n = len(r.sentences)
     hits = [ScoredPassage(passages[1], 1.0, 0.8, 1.0), ScoredPassage(passages[0], 0.5, 0.8, 1.0)]
     anchors = [u for u in gather(q, hits, r) if u.anchor]
     effect = next(i for i, a in enumerate(anchors) if "effect" in a.flags)
     scores = np.zeros(len(anchors))
     scores[effect] = 1.0
-    extra = second_unit(q, anchors[effect], anchors, scores, r,
-                        Retrieval(hits, np.zeros(n, np.float32), np.zeros(n, np.float32), np.zeros(8, np.float32)))
+    extra = second_unit(q, anchors[effect], anchors, scores, r, _scoreless(r, hits))
     assert extra is not None and "issue" in extra.flags and extra.text == "Hà Nội, ngày 15 tháng 5 năm 2031"
 
 
@@ -747,8 +749,7 @@ def test_a_question_asking_what_a_term_means_marks_the_sentence_defining_that_ve
     q = analyse("Thế nào là vi phạm gây hậu quả nghiêm trọng?", r.documents)
     hits = [ScoredPassage(passages[1], 1.0, 0.8, 1.0)]
     anchors = [u for u in gather(q, hits, r) if u.anchor]
-    n = len(r.sentences)
-    x = featurise(q, anchors, Retrieval(hits, np.zeros(n, np.float32), np.zeros(n, np.float32), np.zeros(8, np.float32)), r)
+    x = featurise(q, anchors, _scoreless(r, hits), r)
     defines = {a.text.split(" là ")[0] for i, a in enumerate(anchors) if x[i, INDEX["definition:defines"]] == 1.0}
     assert defines == {"b) Vi phạm gây hậu quả nghiêm trọng"}  # not the point defining a graver or lighter one
 
