@@ -54,7 +54,7 @@ CALIBRATION = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
 # (answer/associations.py). The calibration sets are answered with a table learned without them.
 ASSOCIATION_SETS = CALIBRATION + ("blind8", "blind9", "blind10", "blind11", "blind12", "blind13", "blind14",
                                   "blind15", "blind16", "blind18", "blind19", "blind20", "blind21",
-                                  "blind22", "blind23", "blind26", "train31")
+                                  "blind22", "blind23", "blind26", "train31", "train32")
 CONFIDENCE_L2 = 1.0
 ASSOC = INDEX["assoc"]
 # Signs the selector's weights must have: what a kind of question asks for only helps.
