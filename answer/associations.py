@@ -89,13 +89,16 @@ def count(questions: Iterable[Labelled]) -> PairCounts:
     return pos, neg
 
 
-def from_counts(counts: PairCounts, min_count: int = MIN_COUNT) -> Associations:
-    """The pairs seen with at least ``min_count`` answers, and more often than with the others."""
+def from_counts(counts: PairCounts, min_count: int = MIN_COUNT, less: PairCounts | None = None) -> Associations:
+    """The pairs seen with at least ``min_count`` answers, and more often than with the others; with
+    ``less``, as if the questions ``less`` counted had not been (counts add up)."""
     pos, neg = counts
+    less_pos, less_neg = less if less is not None else (Counter(), Counter())
     table: dict[str, dict[str, float]] = {}
     for (a, b), n in pos.items():
+        n -= less_pos.get((a, b), 0)
         if n >= min_count:
-            weight = math.log((n + 0.1) / (neg.get((a, b), 0) + 1.0))
+            weight = math.log((n + 0.1) / (neg.get((a, b), 0) - less_neg.get((a, b), 0) + 1.0))
             if weight > 0:
                 table.setdefault(a, {})[b] = round(weight, 3)
     return Associations(table)

@@ -7,11 +7,13 @@ Every answerable question is also asked once more with its answering document wi
 unanswerable near miss for the abstention model.
 
 Settings (regularisation, how much shorter answers are preferred) are chosen by 5-fold
-cross-validation grouped by document; the confidence model is fitted on out-of-fold scores;
-the threshold keeps wrongly refused answerable questions at or under 5 % on every source: out
-of fold on the training sources, and with the final model on the calibration sets
-(:data:`CALIBRATION`: questions written by others over ``corpus/``, never trained on), which
-are asked as a user asks. Writes ``answer/selector.json`` and ``docs/training.md``.
+cross-validation grouped by document. The confidence model that decides abstention is learned
+from the question sets others wrote over ``corpus/`` (:data:`OWN_SETS`, never trained on by the
+selector): whether the chosen unit answers an answerable question, against the unanswerable near
+misses. Their ``assoc`` column comes from a word-association table learned without their fold of
+sets. The threshold keeps wrongly refused answerable questions at or under 5 % on every source:
+out of fold on the own sets, and on dev and UIT (out-of-fold selector scores). Writes
+``answer/selector.json``, ``answer/associations.json`` and ``docs/training.md``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import argparse
 import json
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -47,14 +49,13 @@ FOLDS = 5
 L2_GRID = (0.3, 1.0, 3.0, 10.0)
 SHORTER_GRID = (1.0, 0.8, 0.6, 0.4)
 MAX_REFUSED = 0.05  # answerable questions refused, out of fold, on every source
-# Question sets written by others over corpus/ (development data, never trained on): the threshold
-# is also held to MAX_REFUSED on them, as a source of its own.
-CALIBRATION = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
-# Question sets written by others over corpus/ whose answered questions teach the word associations
-# (answer/associations.py). The calibration sets are answered with a table learned without them.
-ASSOCIATION_SETS = CALIBRATION + ("blind8", "blind9", "blind10", "blind11", "blind12", "blind13", "blind14",
-                                  "blind15", "blind16", "blind18", "blind19", "blind20", "blind21",
-                                  "blind22", "blind23", "blind26", "train31", "train32")
+# Question sets written by others over corpus/ (never trained on by the selector): their answered
+# questions teach the word associations (answer/associations.py), and with their unanswerable near
+# misses they teach the confidence model. Each is answered with a table learned without its fold.
+OWN_SETS = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11",
+            "blind12", "blind13", "blind14", "blind15", "blind16", "blind18", "blind19", "blind20", "blind21",
+            "blind22", "blind23", "blind26", "train31", "train32")
+OWN_FOLDS = 5  # the own sets are dealt round into this many folds, in order
 CONFIDENCE_L2 = 1.0
 ASSOC = INDEX["assoc"]
 # Signs the selector's weights must have: what a kind of question asks for only helps.
@@ -193,27 +194,25 @@ def confidence_data(exs: list[Example], oof: OutOfFold, prefer_shorter: float) -
     return np.array(rows), np.array(labels)
 
 
-def source_weights(exs: list[Example]) -> np.ndarray:
-    """Each source weighs the same in the confidence model: the project's own questions as much as UIT's."""
-    counts: dict[str, int] = defaultdict(int)
-    for e in exs:
-        counts[e.source] += 1
-    return np.array([1.0 / counts[e.source] for e in exs])
+def fit_confidence(rows: np.ndarray, labels: np.ndarray, answerable: np.ndarray) -> Linear:
+    """Questions answered right against unanswerable ones. An answerable question whose chosen unit
+    misses the answer says nothing about when to abstain: refusing it and answering it are both wrong."""
+    keep = (labels > 0) | ~answerable
+    return fit_logistic(rows[keep], labels[keep])
 
 
-def confidence_out_of_fold(
-    exs: list[Example], rows: np.ndarray, labels: np.ndarray, fold: np.ndarray
-) -> tuple[np.ndarray, list[Linear]]:
-    """Out-of-fold confidence, in the same folds as the selector, and the fold models."""
-    weights = source_weights(exs)
-    out = np.zeros(len(exs))
-    models = []
-    for k in range(FOLDS):
+def confidence_out_of_fold(rows: np.ndarray, labels: np.ndarray, answerable: np.ndarray, fold: np.ndarray
+                           ) -> np.ndarray:
+    """Each row's confidence from a model fitted without its fold."""
+    out = np.zeros(len(rows))
+    for k in np.unique(fold):
         train, test = fold != k, fold == k
-        model = fit_logistic(rows[train], labels[train], weights[train])
-        models.append(model)
-        out[test] = 1 / (1 + np.exp(-model.logit(rows[test])))
-    return out, models
+        out[test] = _probability(fit_confidence(rows[train], labels[train], answerable[train]), rows[test])
+    return out
+
+
+def _probability(model: Linear, rows: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-model.logit(rows))) if len(rows) else np.zeros(0)
 
 
 def choose_threshold(exs: list[Example], confidence: np.ndarray) -> float:
@@ -247,28 +246,47 @@ def gather_examples(corpus: Retriever, cache: Path, with_alqac: bool) -> list[Ex
     return out
 
 
-def learn_associations(corpus: Retriever) -> tuple[associations.Associations, list[Example]]:
-    """The association table from every set of :data:`ASSOCIATION_SETS`, and the calibration sets'
-    examples (source ``own``) answered with a table learned without them, so that their threshold
-    is not set on questions it learned from. The table changes only the ``assoc`` column, so the
-    calibration examples are the association pass's own, with that column recomputed."""
+@dataclass
+class OwnSets:
+    """The own question sets' examples, answered with word associations learned without their fold."""
+
+    examples: list[Example]
+    fold: np.ndarray  # the fold of sets each example's set is in
+    sets: list[str]  # the set each example comes from
+
+
+def learn_associations(corpus: Retriever) -> tuple[associations.Associations, OwnSets]:
+    """The association table from every set of :data:`OWN_SETS`, and every set's examples (source
+    ``own``) with the ``assoc`` column from a table learned without that set's fold of sets. Counts
+    add up, so each fold's table is the full counts less the fold's own."""
     sets: dict[str, list[Example]] = {}
-    for name in ASSOCIATION_SETS:
+    for name in OWN_SETS:
         path = REPO / "eval" / f"{name}.jsonl"
         if path.is_file():
             sets[name] = examples.question_set(corpus, path, "own")
+    fold = {name: i % OWN_FOLDS for i, name in enumerate(sets)}
     labelled = {name: [(e.question, e.texts, e.labels) for e in exs if e.answerable] for name, exs in sets.items()}
     log.info("associations: %d answered questions", sum(map(len, labelled.values())))
-    # each pair is counted once: the calibration sets' counts are added to the others' for the full table
-    pos, neg = associations.count(q for name, rows in labelled.items() if name not in CALIBRATION for q in rows)
-    held = associations.from_counts((pos, neg))
-    more_pos, more_neg = associations.count(q for name, rows in labelled.items() if name in CALIBRATION for q in rows)
-    pos.update(more_pos)
-    neg.update(more_neg)
+    counts = [associations.count(q for name, rows in labelled.items() if fold[name] == k for q in rows)
+              for k in range(OWN_FOLDS)]
+    pos: Counter[tuple[str, str]] = Counter()
+    neg: Counter[tuple[str, str]] = Counter()
+    for p, n in counts:
+        pos.update(p)
+        neg.update(n)
     full = associations.from_counts((pos, neg))
-    calibration = [with_associations(e, held) for name in CALIBRATION for e in sets.get(name, [])]
-    log.info("calibration: %d questions", len(calibration))
-    return full, calibration
+    own: list[Example] = []
+    folds: list[int] = []
+    names: list[str] = []
+    for k, less in enumerate(counts):
+        table = associations.from_counts((pos, neg), less=less)
+        for name, exs in sets.items():
+            if fold[name] == k:
+                own += [with_associations(e, table) for e in exs]
+                folds += [k] * len(exs)
+                names += [name] * len(exs)
+    log.info("own sets: %d questions", len(own))
+    return full, OwnSets(own, np.array(folds, dtype=int), names)
 
 
 def with_associations(ex: Example, table: associations.Associations) -> Example:
@@ -278,10 +296,12 @@ def with_associations(ex: Example, table: associations.Associations) -> Example:
     return replace(ex, features=features)
 
 
-def train(exs: list[Example], calibration: Sequence[Example] = ()) -> tuple[Selector, dict, FoldModels]:
+def train(exs: list[Example], own: OwnSets) -> tuple[Selector, dict, FoldModels]:
+    """The selector from ``exs`` (dev and UIT), its settings by grouped cross-validation; the
+    confidence model and threshold from ``own`` (see the module docstring)."""
     report: dict = {"sources": {}, "grid": []}
-    for source in sorted({e.source for e in exs}):
-        sub = [e for e in exs if e.source == source]
+    for source in sorted({e.source for e in [*exs, *own.examples]}):
+        sub = [e for e in [*exs, *own.examples] if e.source == source]
         answerable = [e for e in sub if e.answerable and not e.withheld]
         report["sources"][source] = {
             "questions": len(answerable),
@@ -304,28 +324,29 @@ def train(exs: list[Example], calibration: Sequence[Example] = ()) -> tuple[Sele
     margin = standard_error(report["grid"][means.index(best)]["accuracy"], answered_per_source(exs))
     _, l2, shorter, oof = tried[first_within(means, margin)]
     report["one_se"] = {"best": best, "standard_error": margin}
-    rows, labels = confidence_data(exs, oof, shorter)
-    conf_oof, conf_models = confidence_out_of_fold(exs, rows, labels, oof.fold)
     model = fit_conditional_logit(_train_groups(exs), l2)
-    confidence = fit_logistic(rows, labels, source_weights(exs))
-    # the calibration sets are answered by the final model (they were never trained on)
-    cal = list(calibration)
-    cal_scores = OutOfFold([model.logit(e.features.astype(np.float64)) for e in cal], np.zeros(len(cal), int), [model])
-    cal_rows, cal_labels = confidence_data(cal, cal_scores, shorter)
-    cal_conf = 1 / (1 + np.exp(-confidence.logit(cal_rows))) if cal else np.zeros(0)
-    threshold = choose_threshold([*exs, *cal], np.concatenate([conf_oof, cal_conf]))
+    # the own sets are answered by the final selector (it never saw them); dev and UIT out of fold
+    own_scores = OutOfFold([model.logit(e.features.astype(np.float64)) for e in own.examples], own.fold, [model])
+    own_rows, own_labels = confidence_data(own.examples, own_scores, shorter)
+    own_answerable = np.array([e.answerable for e in own.examples], dtype=bool)
+    confidence = fit_confidence(own_rows, own_labels, own_answerable)
+    own_conf = confidence_out_of_fold(own_rows, own_labels, own_answerable, own.fold)
+    rows, labels = confidence_data(exs, oof, shorter)
+    conf = _probability(confidence, rows)
+    threshold = choose_threshold([*exs, *own.examples], np.concatenate([conf, own_conf]))
     report["chosen"] = {"l2": l2, "prefer_shorter": shorter, "threshold": threshold}
-    report["out_of_fold"] = _oof_report(exs, oof, shorter, conf_oof, labels, threshold)
-    report["out_of_fold"].update({f"{source} (calibration, final model)": row for source, row in
-                                  _oof_report(cal, cal_scores, shorter, cal_conf, cal_labels, threshold).items()})
-    meta = {"examples": len(exs), "l2": l2,
-            "sources": sorted(report["sources"])}
+    report["out_of_fold"] = _oof_report(exs, oof, shorter, conf, labels, threshold)
+    report["out_of_fold"].update({f"{source} (folds of sets)": row for source, row in
+                                  _oof_report(own.examples, own_scores, shorter, own_conf, own_labels,
+                                              threshold).items()})
+    meta = {"examples": len(exs), "l2": l2, "sources": sorted(report["sources"])}
     selector = Selector(model, confidence, threshold, shorter, meta)
     report["weights"] = _top_weights(model)
     report["confidence_weights"] = dict(zip(CONFIDENCE_FEATURES, np.round(confidence.coef, 3).tolist()))
+    # dev and UIT are never in the confidence model's data, so every fold keeps the final one
     folds = FoldModels(
         {g: int(k) for g, k in zip(_groups(exs), oof.fold)},
-        [Selector(m, c, threshold, shorter, {**meta, "fold": k}) for k, (m, c) in enumerate(zip(oof.models, conf_models))],
+        [Selector(m, confidence, threshold, shorter, {**meta, "fold": k}) for k, m in enumerate(oof.models)],
     )
     return selector, report, folds
 
@@ -402,13 +423,14 @@ def write_report(report: dict, path: Path, seconds: float) -> None:
         a = report["associations"]
         lines += ["", f"Word associations (`answer/associations.json`): learned from the answered questions of "
                   f"{', '.join(a['sets'])}; {a['pairs']:,} pairs for {a['question_words']:,} question words, each seen "
-                  f"with at least {a['min_count']} answering candidates. The calibration sets are answered with a table "
-                  "learned without them; dev and UIT are in no table."]
+                  f"with at least {a['min_count']} answering candidates. Each own set is answered with a table learned "
+                  f"without its fold of sets ({OWN_FOLDS} folds); dev and UIT are in no table."]
+    trained = list(report["grid"][0]["accuracy"]) if report["grid"] else []
     lines += ["", "## Settings tried (selection accuracy out of fold: the chosen unit shows the answer)", "",
-              "| l2 | prefer shorter | " + " | ".join(report["sources"]) + " | mean |",
-              "|---|---|" + "---|" * (len(report["sources"]) + 1)]
+              "| l2 | prefer shorter | " + " | ".join(trained) + " | mean |",
+              "|---|---|" + "---|" * (len(trained) + 1)]
     for g in report["grid"]:
-        cells = " | ".join(f"{g['accuracy'].get(s, float('nan')):.3f}" for s in report["sources"])
+        cells = " | ".join(f"{g['accuracy'].get(s, float('nan')):.3f}" for s in trained)
         lines.append(f"| {g['l2']} | {g['prefer_shorter']} | {cells} | {g['mean']:.3f} |")
     c = report["chosen"]
     lines += ["", f"Chosen: l2 = {c['l2']}, prefer shorter = {c['prefer_shorter']}, abstention threshold = "
@@ -449,12 +471,12 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     store = store_dir(args.store)
     corpus = Retriever.load(store)
-    full, calibration = learn_associations(corpus)
+    full, own = learn_associations(corpus)
     associations.use(full)
     exs = gather_examples(corpus, datasets.cache_dir(store), args.alqac)
-    selector, report, folds = train(exs, calibration)
+    selector, report, folds = train(exs, own)
     associations.save(full, args.associations)
-    report["associations"] = {"sets": list(ASSOCIATION_SETS), "question_words": len(full.table),
+    report["associations"] = {"sets": list(OWN_SETS), "question_words": len(full.table),
                               "pairs": sum(map(len, full.table.values())), "min_count": associations.MIN_COUNT}
     cache = datasets.cache_dir(store)
     cache.mkdir(parents=True, exist_ok=True)

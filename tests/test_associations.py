@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from answer.associations import Associations, learn, words
+from answer.associations import Associations, count, from_counts, learn, words
 from answer.features import INDEX, NAMES
 from answer.selector import CONFIDENCE_FEATURES, confidence_row
 from eval.examples import Example
@@ -37,6 +37,13 @@ def test_a_pair_seen_with_answers_raises_the_answering_sentence_of_a_new_questio
 def test_a_pair_seen_fewer_times_than_the_minimum_is_not_kept():
     assert learn(_labelled(2)).table == {}
     assert not learn(_labelled(6), min_count=7).table
+
+
+def test_a_table_learned_without_some_questions_is_their_counts_taken_away():
+    # what training uses to answer a fold of sets with a table that never saw them
+    seen, more = _labelled(6), [(q, [OTHER, ANSWER], np.array([True, False])) for q, *_ in _labelled(5)]
+    assert from_counts(count(seen + more), less=count(more)).table == learn(seen).table
+    assert from_counts(count(seen + more)).table != learn(seen).table
 
 
 def test_a_pair_as_common_with_other_candidates_is_not_kept():
