@@ -2,10 +2,9 @@
 
 The model is a JSON file written by ``make train`` (``eval/train.py``): a conditional logit
 (a linear score per candidate, softmax over the question's candidates) over the features of
-:mod:`answer.features`. A
-second, question-level logistic model turns the best candidate's score and its evidence into
-a calibrated probability that the answer is right; below the trained threshold the engine
-abstains.
+:mod:`answer.features`. A second, question-level model (gradient-boosted trees, stored as plain
+arrays) turns the chosen candidate's score, share and features into a probability that the
+answer is right; below the trained threshold the engine abstains.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +49,69 @@ class Linear:
                    np.array(data["coef"], np.float64), float(data["intercept"]))
 
 
-CONFIDENCE_FEATURES = ("score", "share", "margin", "candidates", "pinned_context", "pinned_here",
-                       "dense", "sentence_fused", "cover", "cover_near", "cover_counted", "other_year", "other_level",
-                       "holds_kind", "fixed_place", "cover_passage", "cover_retrieved", "missing_rare",
-                       "missing_counted", "assoc")
+@dataclass(frozen=True)
+class Trees:
+    """Gradient-boosted regression trees on a logit scale (what scikit-learn's histogram gradient
+    boosting learns), as arrays: node ``i`` of a tree sends a row left when its ``feature`` is at
+    most ``threshold`` (or is missing and ``missing_left``); leaves hold ``value``."""
+
+    baseline: float
+    trees: tuple[dict[str, np.ndarray], ...]
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        x = np.atleast_2d(x)
+        if len(x) == 1:  # the engine's case: walking plain lists is some twenty times faster
+            return np.array([self._walk(x[0].tolist())])
+        out = np.full(len(x), self.baseline)
+        for t in self.trees:
+            node = np.zeros(len(x), dtype=np.int64)
+            while True:
+                inner = ~t["leaf"][node]
+                if not inner.any():
+                    break
+                rows = np.flatnonzero(inner)
+                at = node[rows]
+                v = x[rows, t["feature"][at]]
+                left = np.where(np.isnan(v), t["missing_left"][at], v <= t["threshold"][at])
+                node[rows] = np.where(left, t["left"][at], t["right"][at])
+            out += t["value"][node]
+        return out
+
+    @cached_property
+    def _lists(self) -> list[tuple[list, ...]]:
+        return [tuple(t[k].tolist() for k in ("feature", "threshold", "left", "right", "value", "leaf", "missing_left"))
+                for t in self.trees]
+
+    def _walk(self, row: list[float]) -> float:
+        total = self.baseline
+        for feature, threshold, left, right, value, leaf, missing_left in self._lists:
+            node = 0
+            while not leaf[node]:
+                v = row[feature[node]]
+                go_left = missing_left[node] if v != v else v <= threshold[node]  # v != v: missing (NaN)
+                node = left[node] if go_left else right[node]
+            total += value[node]
+        return total
+
+    def to_json(self) -> dict[str, Any]:
+        keys = ("feature", "threshold", "left", "right", "value", "leaf", "missing_left")
+        return {"kind": "trees", "baseline": self.baseline,
+                "trees": [{k: t[k].tolist() for k in keys} for t in self.trees]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Trees:
+        types = {"feature": np.int64, "threshold": np.float64, "left": np.int64, "right": np.int64,
+                 "value": np.float64, "leaf": bool, "missing_left": bool}
+        return cls(float(data["baseline"]),
+                   tuple({k: np.array(t[k], dtype=d) for k, d in types.items()} for t in data["trees"]))
+
+
+EVIDENCE = ("score", "share", "margin", "candidates", "pinned_context", "pinned_here",
+            "dense", "sentence_fused", "cover", "cover_near", "cover_counted", "other_year", "other_level",
+            "holds_kind", "fixed_place", "cover_passage", "cover_retrieved", "missing_rare",
+            "missing_counted", "assoc")
+# what the confidence model reads: the question-level evidence, then every feature of the chosen unit
+CONFIDENCE_FEATURES = EVIDENCE + tuple(f"chosen:{name}" for name in NAMES)
 
 
 @dataclass(frozen=True)
@@ -61,7 +119,7 @@ class Selector:
     """Scores candidates; says how likely the best one answers; knows when to abstain."""
 
     model: Linear
-    confidence_model: Linear
+    confidence_model: Trees
     threshold: float  # abstain below this calibrated probability
     prefer_shorter: float  # a shorter candidate within this share of the best probability is taken
     meta: dict[str, Any]
@@ -91,11 +149,11 @@ class Selector:
     def from_json(cls, data: dict[str, Any]) -> Selector:
         if data.get("features") != list(NAMES):
             raise ModelError("the selector model was trained on other features: run `make train`")
-        if list(data["confidence"]["features"]) != list(CONFIDENCE_FEATURES):
+        if data["confidence"].get("kind") != "trees" or list(data["confidence"]["features"]) != list(CONFIDENCE_FEATURES):
             raise ModelError("the confidence model was trained on other features: run `make train`")
         return cls(
             Linear.from_json(data["model"]),
-            Linear.from_json(data["confidence"]),
+            Trees.from_json(data["confidence"]),
             float(data["threshold"]),
             float(data.get("prefer_shorter", 1.0)),
             dict(data.get("meta", {})),
@@ -109,8 +167,9 @@ def softmax(scores: np.ndarray) -> np.ndarray:
 
 
 def confidence_row(x: np.ndarray, scores: np.ndarray, best: int) -> np.ndarray:
-    """The question-level evidence: the chosen candidate's score and share, its lead over the
-    next, how many candidates there were, and what it holds of what the question pins."""
+    """The question-level evidence (the chosen candidate's score and share, its lead over the
+    next, how many candidates there were, and what it holds of what the question pins), then the
+    chosen candidate's features."""
     share = softmax(scores)
     rest = np.delete(share, best)
     f = x[best]
@@ -123,6 +182,7 @@ def confidence_row(x: np.ndarray, scores: np.ndarray, best: int) -> np.ndarray:
             f[INDEX["date:label"]]),
         f[INDEX["cover_passage"]], f[INDEX["cover_retrieved"]], f[INDEX["missing_rare"]], f[INDEX["missing_counted"]],
         f[INDEX["assoc"]],
+        *f.astype(np.float64),
     ], dtype=np.float64)
 
 

@@ -29,12 +29,13 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from answer import associations
 from answer.features import INDEX, NAMES
-from answer.selector import CONFIDENCE_FEATURES, MODEL_PATH, Linear, Selector, choose, confidence_row
+from answer.selector import CONFIDENCE_FEATURES, MODEL_PATH, Linear, Selector, Trees, choose, confidence_row
 from eval import datasets, examples
 from eval.bench import configure_logging
 from eval.examples import Example
@@ -56,7 +57,9 @@ OWN_SETS = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8"
             "blind12", "blind13", "blind14", "blind15", "blind16", "blind18", "blind19", "blind20", "blind21",
             "blind22", "blind23", "blind26", "train31", "train32")
 OWN_FOLDS = 5  # the own sets are dealt round into this many folds, in order
-CONFIDENCE_L2 = 1.0
+# the confidence model's trees (fixed settings; early stopping off, so the fit is deterministic)
+CONFIDENCE_TREES = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 40,
+                    "early_stopping": False, "random_state": 0}
 ASSOC = INDEX["assoc"]
 # Signs the selector's weights must have: what a kind of question asks for only helps.
 SIGNS: dict[str, tuple[float | None, float | None]] = {
@@ -97,23 +100,6 @@ def fit_conditional_logit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float
     result = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds,
                       options={"maxiter": 1000})
     return Linear(mean, scale, result.x, 0.0)
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, l2: float = CONFIDENCE_L2) -> Linear:
-    """Weighted logistic regression (standardised), for the question-level confidence."""
-    mean, scale = x.mean(0), x.std(0) + 1e-6
-    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
-    w8 = np.ones(len(x)) if weights is None else weights * len(x) / weights.sum()
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        s = z @ w
-        p = 1 / (1 + np.exp(-np.clip(s, -30, 30)))
-        value = -(w8 * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).sum() + l2 * w[:-1] @ w[:-1]
-        grad = z.T @ (w8 * (p - y)) + 2 * l2 * np.append(w[:-1], 0.0)
-        return float(value), grad
-
-    result = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 1000})
-    return Linear(mean, scale, result.x[:-1], float(result.x[-1]))
 
 
 def _train_groups(exs: list[Example]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -194,11 +180,24 @@ def confidence_data(exs: list[Example], oof: OutOfFold, prefer_shorter: float) -
     return np.array(rows), np.array(labels)
 
 
-def fit_confidence(rows: np.ndarray, labels: np.ndarray, answerable: np.ndarray) -> Linear:
+def fit_confidence(rows: np.ndarray, labels: np.ndarray, answerable: np.ndarray) -> Trees:
     """Questions answered right against unanswerable ones. An answerable question whose chosen unit
     misses the answer says nothing about when to abstain: refusing it and answering it are both wrong."""
     keep = (labels > 0) | ~answerable
-    return fit_logistic(rows[keep], labels[keep])
+    return fit_trees(rows[keep], labels[keep])
+
+
+def fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:
+    """Gradient-boosted trees (scikit-learn's histogram boosting), read out into :class:`Trees`."""
+    model = HistGradientBoostingClassifier(**CONFIDENCE_TREES).fit(x, y.astype(int))
+    trees = []
+    for (predictor,) in model._predictors:  # one tree per iteration for two classes
+        n = predictor.nodes
+        trees.append({"feature": n["feature_idx"].astype(np.int64), "threshold": n["num_threshold"].astype(np.float64),
+                      "left": n["left"].astype(np.int64), "right": n["right"].astype(np.int64),
+                      "value": n["value"].astype(np.float64), "leaf": n["is_leaf"].astype(bool),
+                      "missing_left": n["missing_go_to_left"].astype(bool)})
+    return Trees(float(np.ravel(model._baseline_prediction)[0]), tuple(trees))
 
 
 def confidence_out_of_fold(rows: np.ndarray, labels: np.ndarray, answerable: np.ndarray, fold: np.ndarray
@@ -342,7 +341,8 @@ def train(exs: list[Example], own: OwnSets) -> tuple[Selector, dict, FoldModels]
     meta = {"examples": len(exs), "l2": l2, "sources": sorted(report["sources"])}
     selector = Selector(model, confidence, threshold, shorter, meta)
     report["weights"] = _top_weights(model)
-    report["confidence_weights"] = dict(zip(CONFIDENCE_FEATURES, np.round(confidence.coef, 3).tolist()))
+    report["confidence"] = {"trees": len(confidence.trees), "features": len(CONFIDENCE_FEATURES),
+                            "rows": int(((own_labels > 0) | ~own_answerable).sum()), **CONFIDENCE_TREES}
     # dev and UIT are never in the confidence model's data, so every fold keeps the final one
     folds = FoldModels(
         {g: int(k) for g, k in zip(_groups(exs), oof.fold)},
@@ -451,8 +451,13 @@ def write_report(report: dict, path: Path, seconds: float) -> None:
               "questions answered right from the rest by the calibrated confidence.", "",
               "## Largest selector weights (standardised features)", "",
               ", ".join(f"`{n}` {w:+.2f}" for n, w in report["weights"]), "",
-              "## Confidence model weights", "",
-              ", ".join(f"`{n}` {w:+.2f}" for n, w in report["confidence_weights"].items()), ""]
+              "## Confidence model", "",
+              f"{report['confidence']['trees']} gradient-boosted trees (learning rate "
+              f"{report['confidence']['learning_rate']}, at most {report['confidence']['max_leaf_nodes']} leaves of at "
+              f"least {report['confidence']['min_samples_leaf']} questions) over {report['confidence']['features']} "
+              "features (the question-level evidence and every feature of the chosen unit), fitted on "
+              f"{report['confidence']['rows']:,} questions of the own sets: those whose chosen unit shows the answer "
+              "against the unanswerable ones.", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -481,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = datasets.cache_dir(store)
     cache.mkdir(parents=True, exist_ok=True)
     (cache / FOLDS_FILE).write_text(json.dumps(folds.to_json()), encoding="utf-8")
-    args.out.write_text(json.dumps(selector.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    args.out.write_text(json.dumps(selector.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     write_report(report, args.report, time.perf_counter() - t0)
     log.info("wrote %s, %s and %s", args.out, args.associations, args.report)
     return 0

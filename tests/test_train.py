@@ -3,6 +3,7 @@ threshold that keeps refused answerable questions at or under 5 %."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -67,9 +68,26 @@ def test_answerable_questions_answered_wrong_do_not_teach_the_confidence(example
     fitted = train.fit_confidence(rows, labels, answerable)
     shifted = rows.copy()
     shifted[wrong] += 5.0  # whatever those rows hold
-    assert np.allclose(train.fit_confidence(shifted, labels, answerable).coef, fitted.coef)
-    plain = train.fit_logistic(rows, labels)  # with them, the model is another
-    assert not np.allclose(plain.coef, fitted.coef)
+    assert np.array_equal(train.fit_confidence(shifted, labels, answerable).logit(rows), fitted.logit(rows))
+    plain = train.fit_trees(rows, labels)  # with them, the model is another
+    assert not np.allclose(plain.logit(rows), fitted.logit(rows))
+
+
+def test_the_confidence_trees_answer_as_scikit_learn_does_and_survive_json(examples):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from answer.selector import Trees
+
+    oof = train.out_of_fold(examples, 1.0)
+    rows, labels = train.confidence_data(examples, oof, 1.0)
+    trees = train.fit_trees(rows, labels)
+    reference = HistGradientBoostingClassifier(**train.CONFIDENCE_TREES).fit(rows, labels.astype(int))
+    assert np.allclose(trees.logit(rows), reference.decision_function(rows), atol=1e-9)
+    one_by_one = [trees.logit(row[None, :])[0] for row in rows]  # the engine asks one row at a time
+    assert np.allclose(one_by_one, trees.logit(rows), atol=1e-12)
+    again = Trees.from_json(json.loads(json.dumps(trees.to_json())))
+    assert np.array_equal(again.logit(rows), trees.logit(rows))
+    assert np.array_equal(train.fit_trees(rows, labels).logit(rows), trees.logit(rows))  # deterministic
 
 
 def test_the_own_sets_are_written_by_others_and_none_is_kept_for_judging(examples):
