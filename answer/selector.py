@@ -49,38 +49,30 @@ class Linear:
                    np.array(data["coef"], np.float64), float(data["intercept"]))
 
 
+# the arrays a tree is stored as, and their types
+NODE_FIELDS: dict[str, type] = {"feature": np.int64, "threshold": np.float64, "left": np.int64, "right": np.int64,
+                                "value": np.float64, "leaf": bool, "missing_left": bool}
+
+
 @dataclass(frozen=True)
 class Trees:
     """Gradient-boosted regression trees on a logit scale (what scikit-learn's histogram gradient
-    boosting learns), as arrays: node ``i`` of a tree sends a row left when its ``feature`` is at
-    most ``threshold`` (or is missing and ``missing_left``); leaves hold ``value``."""
+    boosting learns), as arrays (:data:`NODE_FIELDS`): node ``i`` of a tree sends a row left when
+    its ``feature`` is at most ``threshold`` (or is missing and ``missing_left``); leaves hold ``value``."""
 
     baseline: float
     trees: tuple[dict[str, np.ndarray], ...]
 
     def logit(self, x: np.ndarray) -> np.ndarray:
-        x = np.atleast_2d(x)
-        if len(x) == 1:  # the engine's case: walking plain lists is some twenty times faster
-            return np.array([self._walk(x[0].tolist())])
-        out = np.full(len(x), self.baseline)
-        for t in self.trees:
-            node = np.zeros(len(x), dtype=np.int64)
-            while True:
-                inner = ~t["leaf"][node]
-                if not inner.any():
-                    break
-                rows = np.flatnonzero(inner)
-                at = node[rows]
-                v = x[rows, t["feature"][at]]
-                left = np.where(np.isnan(v), t["missing_left"][at], v <= t["threshold"][at])
-                node[rows] = np.where(left, t["left"][at], t["right"][at])
-            out += t["value"][node]
-        return out
+        return np.array([self._walk(row) for row in np.atleast_2d(x).tolist()])
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        return _sigmoid(self.logit(x))
 
     @cached_property
     def _lists(self) -> list[tuple[list, ...]]:
-        return [tuple(t[k].tolist() for k in ("feature", "threshold", "left", "right", "value", "leaf", "missing_left"))
-                for t in self.trees]
+        """The trees as plain lists: walking them one row at a time is fast in Python."""
+        return [tuple(t[k].tolist() for k in NODE_FIELDS) for t in self.trees]
 
     def _walk(self, row: list[float]) -> float:
         total = self.baseline
@@ -94,16 +86,13 @@ class Trees:
         return total
 
     def to_json(self) -> dict[str, Any]:
-        keys = ("feature", "threshold", "left", "right", "value", "leaf", "missing_left")
         return {"kind": "trees", "baseline": self.baseline,
-                "trees": [{k: t[k].tolist() for k in keys} for t in self.trees]}
+                "trees": [{k: t[k].tolist() for k in NODE_FIELDS} for t in self.trees]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Trees:
-        types = {"feature": np.int64, "threshold": np.float64, "left": np.int64, "right": np.int64,
-                 "value": np.float64, "leaf": bool, "missing_left": bool}
         return cls(float(data["baseline"]),
-                   tuple({k: np.array(t[k], dtype=d) for k, d in types.items()} for t in data["trees"]))
+                   tuple({k: np.array(t[k], dtype=d) for k, d in NODE_FIELDS.items()} for t in data["trees"]))
 
 
 EVIDENCE = ("score", "share", "margin", "candidates", "pinned_context", "pinned_here",
@@ -133,7 +122,7 @@ class Selector:
     def confidence(self, x: np.ndarray, scores: np.ndarray, best: int) -> float:
         """Calibrated probability that the candidate ``best`` answers the question."""
         row = confidence_row(x, scores, best)
-        return float(_sigmoid(self.confidence_model.logit(row[None, :]))[0])
+        return float(self.confidence_model.probability(row)[0])
 
     def to_json(self) -> dict[str, Any]:
         return {

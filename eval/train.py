@@ -35,7 +35,16 @@ from sklearn.model_selection import GroupKFold
 
 from answer import associations
 from answer.features import INDEX, NAMES
-from answer.selector import CONFIDENCE_FEATURES, MODEL_PATH, Linear, Selector, Trees, choose, confidence_row
+from answer.selector import (
+    CONFIDENCE_FEATURES,
+    MODEL_PATH,
+    NODE_FIELDS,
+    Linear,
+    Selector,
+    Trees,
+    choose,
+    confidence_row,
+)
 from eval import datasets, examples
 from eval.bench import configure_logging
 from eval.examples import Example
@@ -190,13 +199,10 @@ def fit_confidence(rows: np.ndarray, labels: np.ndarray, answerable: np.ndarray)
 def fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:
     """Gradient-boosted trees (scikit-learn's histogram boosting), read out into :class:`Trees`."""
     model = HistGradientBoostingClassifier(**CONFIDENCE_TREES).fit(x, y.astype(int))
-    trees = []
-    for (predictor,) in model._predictors:  # one tree per iteration for two classes
-        n = predictor.nodes
-        trees.append({"feature": n["feature_idx"].astype(np.int64), "threshold": n["num_threshold"].astype(np.float64),
-                      "left": n["left"].astype(np.int64), "right": n["right"].astype(np.int64),
-                      "value": n["value"].astype(np.float64), "leaf": n["is_leaf"].astype(bool),
-                      "missing_left": n["missing_go_to_left"].astype(bool)})
+    sklearn_names = {"feature": "feature_idx", "threshold": "num_threshold", "left": "left", "right": "right",
+                     "value": "value", "leaf": "is_leaf", "missing_left": "missing_go_to_left"}
+    trees = [{k: predictor.nodes[sklearn_names[k]].astype(d) for k, d in NODE_FIELDS.items()}
+             for (predictor,) in model._predictors]  # one tree per iteration for two classes
     return Trees(float(np.ravel(model._baseline_prediction)[0]), tuple(trees))
 
 
@@ -206,12 +212,8 @@ def confidence_out_of_fold(rows: np.ndarray, labels: np.ndarray, answerable: np.
     out = np.zeros(len(rows))
     for k in np.unique(fold):
         train, test = fold != k, fold == k
-        out[test] = _probability(fit_confidence(rows[train], labels[train], answerable[train]), rows[test])
+        out[test] = fit_confidence(rows[train], labels[train], answerable[train]).probability(rows[test])
     return out
-
-
-def _probability(model: Linear, rows: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-model.logit(rows))) if len(rows) else np.zeros(0)
 
 
 def choose_threshold(exs: list[Example], confidence: np.ndarray) -> float:
@@ -251,7 +253,6 @@ class OwnSets:
 
     examples: list[Example]
     fold: np.ndarray  # the fold of sets each example's set is in
-    sets: list[str]  # the set each example comes from
 
 
 def learn_associations(corpus: Retriever) -> tuple[associations.Associations, OwnSets]:
@@ -276,16 +277,14 @@ def learn_associations(corpus: Retriever) -> tuple[associations.Associations, Ow
     full = associations.from_counts((pos, neg))
     own: list[Example] = []
     folds: list[int] = []
-    names: list[str] = []
     for k, less in enumerate(counts):
         table = associations.from_counts((pos, neg), less=less)
         for name, exs in sets.items():
             if fold[name] == k:
                 own += [with_associations(e, table) for e in exs]
                 folds += [k] * len(exs)
-                names += [name] * len(exs)
     log.info("own sets: %d questions", len(own))
-    return full, OwnSets(own, np.array(folds, dtype=int), names)
+    return full, OwnSets(own, np.array(folds, dtype=int))
 
 
 def with_associations(ex: Example, table: associations.Associations) -> Example:
@@ -299,8 +298,9 @@ def train(exs: list[Example], own: OwnSets) -> tuple[Selector, dict, FoldModels]
     """The selector from ``exs`` (dev and UIT), its settings by grouped cross-validation; the
     confidence model and threshold from ``own`` (see the module docstring)."""
     report: dict = {"sources": {}, "grid": []}
-    for source in sorted({e.source for e in [*exs, *own.examples]}):
-        sub = [e for e in [*exs, *own.examples] if e.source == source]
+    every = [*exs, *own.examples]
+    for source in sorted({e.source for e in every}):
+        sub = [e for e in every if e.source == source]
         answerable = [e for e in sub if e.answerable and not e.withheld]
         report["sources"][source] = {
             "questions": len(answerable),
@@ -331,7 +331,7 @@ def train(exs: list[Example], own: OwnSets) -> tuple[Selector, dict, FoldModels]
     confidence = fit_confidence(own_rows, own_labels, own_answerable)
     own_conf = confidence_out_of_fold(own_rows, own_labels, own_answerable, own.fold)
     rows, labels = confidence_data(exs, oof, shorter)
-    conf = _probability(confidence, rows)
+    conf = confidence.probability(rows)
     threshold = choose_threshold([*exs, *own.examples], np.concatenate([conf, own_conf]))
     report["chosen"] = {"l2": l2, "prefer_shorter": shorter, "threshold": threshold}
     report["out_of_fold"] = _oof_report(exs, oof, shorter, conf, labels, threshold)
