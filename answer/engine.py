@@ -1,4 +1,4 @@
-"""The answering engine: analyse → search → gather → check → score → select → render → cite.
+"""The answering engine: analyse → search → gather → check → score → select → rerank → render → cite.
 
 One code path serves ``reformqa ask``, ``reformqa eval`` and the chat app. Each stage is a
 plain function of its own module; this one only wires them and decides to abstain.
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from answer import rules
+from answer import rerank, rules
 from answer import selector as selection
 from answer.analysis import AnswerKind, QuestionAnalysis, analyse
 from answer.asks import MARGIN, second_unit
@@ -27,7 +27,7 @@ from answer.expand import expand
 from answer.features import INDEX, coverage, featurise
 from answer.followup import rewrite_question
 from answer.render import Rendered, render
-from index.retriever import Retriever, ScoredPassage
+from index.retriever import Retrieval, Retriever, ScoredPassage
 from index.store import store_dir
 from ingest.sentences import split_sentences
 
@@ -71,14 +71,31 @@ class Answer:
         }
 
 
+@dataclass
+class Choice:
+    """What the engine chose for a question, and what it chose from."""
+
+    units: list[Candidate]  # every admissible unit
+    candidates: list[Candidate]  # the anchors among them (what ``x`` and ``scores`` are rows of)
+    x: np.ndarray
+    scores: np.ndarray
+    cover: Callable[[Candidate], float]
+    chosen: int  # the selector's choice (or the fixed place a question about one asks for)
+    listed: int  # the ``list`` rule's choice
+    quoted: int  # the anchor quoted: the reranker's choice
+    signed: bool  # ``chosen`` is a fixed place the question asks for (signature, dates)
+    sure: bool  # and the question names its document: no abstention
+
+
 class Engine:
     """Holds a loaded :class:`Retriever` and the selector; ``ask`` is cheap after the first call."""
 
     def __init__(self, retriever: Retriever, generator: Any | None = None,
-                 selector: selection.Selector | None = None) -> None:
+                 selector: selection.Selector | None = None, reranker: selection.Trees | None = None) -> None:
         self.retriever = retriever
         self.generator = generator
         self.selector = selector or selection.load()
+        self.reranker = reranker or rerank.load()
         self._lock = threading.Lock()
         self.check_failures = 0  # over the engine's life, for eval
 
@@ -107,9 +124,7 @@ class Engine:
         t0 = time.perf_counter()
         q = analyse(effective, self.retriever.documents)
         allowed = self.retriever.resolve_documents(documents)
-        named = set(q.documents) if rules.on("scope") else set()
-        scope = allowed if allowed is not None else (named or None)
-        retrieval = self.retriever.search(q.focus, k=max(k, 1), k_sentences=K_SENTENCES, doc_ids=scope)
+        retrieval = self.search(q, k, allowed)
         t1 = time.perf_counter()
         answer = self._answer(q, retrieval)
         t2 = time.perf_counter()
@@ -118,47 +133,49 @@ class Engine:
         answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}
         return answer
 
-    def _answer(self, q: QuestionAnalysis, retrieval) -> Answer:
-        hits = retrieval.hits
-        if not hits:
-            return self._abstain(q, hits, 0.0)
-        units = [c for c in gather(q, hits, self.retriever) if admissible(q, c, self.retriever)]
+    def search(self, q: QuestionAnalysis, k: int = DEFAULT_K, allowed: set[str] | None = None) -> Retrieval:
+        """Passages and sentences for ``q``: within ``allowed`` documents, else those it names (rule ``scope``)."""
+        named = set(q.documents) if rules.on("scope") else set()
+        scope = allowed if allowed is not None else (named or None)
+        return self.retriever.search(q.focus, k=max(k, 1), k_sentences=K_SENTENCES, doc_ids=scope)
+
+    def choose(self, q: QuestionAnalysis, retrieval: Retrieval) -> Choice | None:
+        """Gather, score and choose: the anchor to quote (None when no candidate is admissible)."""
+        units = [c for c in gather(q, retrieval.hits, self.retriever) if admissible(q, c, self.retriever)]
         candidates = [c for c in units if c.anchor]
         if not candidates:
-            return self._abstain(q, hits, 0.0)
+            return None
         x = featurise(q, candidates, retrieval, self.retriever)
         scores = self.selector.scores(x)
         lengths = np.array([len(c.evidence) for c in candidates])
         cover = coverage(q, self.retriever)
-        failures = 0
-        order = list(np.argsort(-scores, kind="stable"))
         best = selection.choose(scores, lengths, self.selector.prefer_shorter)
-        signed, sure = _signed(q, candidates, x, hits)
+        signed, sure = _signed(q, candidates, x, retrieval.hits)
         if signed is None:
             signed = _dated(q, candidates)
             sure = signed is not None
-        best = best if signed is None else signed
-        confidence = self.selector.confidence(x, scores, best)
-        if signed is None:
-            best = _listed(q, best, candidates, scores, units, cover)
-        order = [best, *(i for i in order if i != best)]
-        unsigned = signed is None and _asks_signer(q)  # only a signature block says who signed
+        chosen = best if signed is None else signed
+        listed = chosen if signed is not None else _listed(q, chosen, candidates, scores, units, cover)
+        quoted = chosen if signed is not None else rerank.pick(self.reranker, x, scores, chosen, listed)
+        return Choice(units, candidates, x, scores, cover, chosen, listed, quoted, signed is not None, sure)
+
+    def _answer(self, q: QuestionAnalysis, retrieval: Retrieval) -> Answer:
+        hits = retrieval.hits
+        choice = self.choose(q, retrieval) if hits else None
+        if choice is None:
+            return self._abstain(q, hits, 0.0)
+        units, candidates, x, scores, cover = choice.units, choice.candidates, choice.x, choice.scores, choice.cover
+        failures = 0
+        confidence = self.selector.confidence(x, scores, choice.chosen)
+        order = [choice.quoted, *(int(i) for i in np.argsort(-scores, kind="stable") if i != choice.quoted)]
+        unsigned = not choice.signed and _asks_signer(q)  # only a signature block says who signed
         evidence = [u.evidence for u in units]
-        if unsigned or (confidence < self.selector.threshold and not sure):
+        if unsigned or (confidence < self.selector.threshold and not choice.sure):
             return self._abstain(q, hits, confidence, evidence=evidence)
         for i in order[: FALLBACKS + 1]:
-            unit = expand(q, candidates[i], units, cover)
-            unit.score = float(scores[i])
-            quoted = [unit]
-            extra = second_unit(q, unit, candidates, scores, self.retriever, retrieval, self.selector)
-            if extra is not None:
-                wider = expand(q, extra, units, cover)
-                extra = extra if set(wider.sentences) & set(unit.sentences) else wider
-                quoted = sorted([unit, extra], key=lambda u: u.segments[0].sentence)
-            notes = "\n".join(f.text for u in quoted for f in u.footnotes)
-            if not shows_figure(q, "\n".join(u.text for u in quoted), notes):
+            rendered = self.quote(q, i, candidates, units, scores, retrieval, cover)
+            if rendered is None:
                 return self._abstain(q, hits, confidence, failures, evidence)
-            rendered = render(q, quoted, self.retriever.passages)
             problems = check_citations(rendered.text, rendered.citations)
             if not problems:
                 answer = self._answered(q, rendered, hits, confidence, failures)
@@ -167,6 +184,24 @@ class Engine:
             failures += 1
             log.error("citation check failed (%s) for %r; trying the next candidate", problems, q.text[:120])
         return self._abstain(q, hits, confidence, failures, evidence)
+
+    def quote(self, q: QuestionAnalysis, i: int, candidates: list[Candidate], units: list[Candidate],
+              scores: np.ndarray, retrieval: Retrieval, cover: Callable[[Candidate], float]) -> Rendered | None:
+        """The answer the engine gives when it quotes anchor ``i``: the unit it expands to, and a
+        second quote for a part of the question the unit leaves open; None when a question asking
+        a figure gets a quote without one (rule ``figure-shown``)."""
+        unit = expand(q, candidates[i], units, cover)
+        unit.score = float(scores[i])
+        quoted = [unit]
+        extra = second_unit(q, unit, candidates, scores, self.retriever, retrieval, self.selector)
+        if extra is not None:
+            wider = expand(q, extra, units, cover)
+            extra = extra if set(wider.sentences) & set(unit.sentences) else wider
+            quoted = sorted([unit, extra], key=lambda u: u.segments[0].sentence)
+        notes = "\n".join(f.text for u in quoted for f in u.footnotes)
+        if not shows_figure(q, "\n".join(u.text for u in quoted), notes):
+            return None
+        return render(q, quoted, self.retriever.passages)
 
     def _answered(self, q: QuestionAnalysis, rendered: Rendered, hits: list[ScoredPassage], confidence: float,
                   failures: int) -> Answer:

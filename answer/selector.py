@@ -4,7 +4,8 @@ The model is a JSON file written by ``make train`` (``eval/train.py``): a condit
 (a linear score per candidate, softmax over the question's candidates) over the features of
 :mod:`answer.features`. A second, question-level model (gradient-boosted trees, stored as plain
 arrays) turns the chosen candidate's score, share and features into a probability that the
-answer is right; below the trained threshold the engine abstains.
+answer is right; below the trained threshold the engine abstains. Which of the best anchors is
+quoted is looked at again by :mod:`answer.rerank`.
 """
 
 from __future__ import annotations

@@ -113,7 +113,7 @@ def question_set(retriever: Retriever, path: Path, source: str, withhold: bool =
     """A project question file over the corpus index (refs must also be shown by the unit)."""
     out = []
     for item in load_questions(path):
-        ex = build(source, retriever, item.id, item.question, _label(item) if item.answerable else None)
+        ex = build(source, retriever, item.id, item.question, item_label(item) if item.answerable else None)
         if ex is None:
             continue
         out.append(ex)
@@ -124,7 +124,8 @@ def question_set(retriever: Retriever, path: Path, source: str, withhold: bool =
     return out
 
 
-def _label(item: Question) -> Label:
+def item_label(item: Question) -> Label:
+    """A question-set item's label: the share of its facts a unit shows (0 unless it also shows every ref)."""
     facts = holds_all(item.facts)
     refs = [match_key(r) for r in item.refs]
 

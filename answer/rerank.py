@@ -1,0 +1,72 @@
+"""A second look at the selector's best anchors, learned from the engine's own answers.
+
+The selector scores anchors one by one, and its label is the anchor whose own unit shows the
+answer. What the user reads is more: the unit the anchor expands to (its list items, its
+clause), a second quote for a second part of the question. The reranker is trained (``make
+train``) on the question sets others wrote over ``corpus/``: for each of the selector's best
+:data:`TOP` anchors, the engine renders the answer it would give with that anchor, and the
+label is whether that answer holds every fact. Gradient-boosted trees read the anchor's
+features with its score, share and rank among the question's anchors, and whether it is the
+selector's choice or the one the ``list`` rule prefers; the anchor they rate most likely to
+answer is quoted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from answer.features import NAMES
+from answer.selector import ModelError, Trees, softmax
+
+MODEL_PATH = Path(__file__).with_name("rerank.json")
+
+TOP = 10  # the selector's best anchors looked at again
+QUESTION = ("score", "share", "rank", "behind", "chosen", "listed", "candidates")
+FEATURES = QUESTION + tuple(f"anchor:{name}" for name in NAMES)
+
+
+def looked_at(scores: np.ndarray, chosen: int, listed: int) -> list[int]:
+    """The anchors the reranker rates: the selector's best :data:`TOP`, its choice and the list rule's."""
+    order = np.argsort(-scores, kind="stable")[:TOP].tolist()
+    return list(dict.fromkeys([*order, chosen, listed]))
+
+
+def rows(x: np.ndarray, scores: np.ndarray, anchors: Sequence[int], chosen: int, listed: int) -> np.ndarray:
+    """One row of :data:`FEATURES` per anchor in ``anchors``."""
+    share = softmax(scores)
+    rank = np.empty(len(scores))
+    rank[np.argsort(-scores, kind="stable")] = np.arange(len(scores))
+    top = scores.max()
+    return np.array([
+        [scores[i], share[i], rank[i], top - scores[i], float(i == chosen), float(i == listed),
+         math.log(len(scores)), *x[i].astype(np.float64)]
+        for i in anchors
+    ], dtype=np.float64)
+
+
+def pick(model: Trees, x: np.ndarray, scores: np.ndarray, chosen: int, listed: int) -> int:
+    """The anchor the reranker rates most likely to be answered by (the first on a tie)."""
+    anchors = looked_at(scores, chosen, listed)
+    p = model.logit(rows(x, scores, anchors, chosen, listed))
+    return anchors[int(np.argmax(p))]
+
+
+def to_json(model: Trees, meta: dict) -> dict:
+    return {"features": list(FEATURES), **model.to_json(), "meta": meta}
+
+
+@cache
+def load(path: Path = MODEL_PATH) -> Trees:
+    """The committed reranker (read once per process)."""
+    if not path.is_file():
+        raise ModelError(f"{path}: no reranker model; run `make train`")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("kind") != "trees" or data.get("features") != list(FEATURES):
+        raise ModelError("the reranker was trained on other features: run `make train`")
+    return Trees.from_json(data)

@@ -1,0 +1,71 @@
+"""The reranker: which anchors it looks at, the rows it reads, and that it quotes the one it rates best."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from answer import rerank
+from answer.features import NAMES
+from answer.selector import Trees
+from eval import train
+
+
+def _anchors(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, len(NAMES))), rng.normal(size=n)
+
+
+def test_it_looks_at_the_best_anchors_and_at_both_choices_before_it():
+    x, scores = _anchors(30)
+    order = np.argsort(-scores).tolist()
+    worst = order[-1]
+    looked = rerank.looked_at(scores, order[0], worst)
+    assert looked[: rerank.TOP] == order[: rerank.TOP]
+    assert looked[-1] == worst and len(looked) == rerank.TOP + 1
+    assert rerank.looked_at(scores[:3], 0, 1) == np.argsort(-scores[:3]).tolist()  # fewer than TOP: all, once
+
+
+def test_a_row_holds_the_anchors_standing_among_the_others_and_its_features():
+    x, scores = _anchors(5)
+    best = int(np.argmax(scores))
+    rows = rerank.rows(x, scores, [best, 3], best, 3)
+    assert rows.shape == (2, len(rerank.FEATURES))
+    named = dict(zip(rerank.FEATURES, rows[1]))
+    assert named["rank"] == int(np.flatnonzero(np.argsort(-scores) == 3)[0])
+    assert named["behind"] == scores[best] - scores[3] and named["listed"] == 1.0
+    assert dict(zip(rerank.FEATURES, rows[0]))["chosen"] == 1.0 and rows[0][2] == 0.0
+    assert np.allclose(rows[1][len(rerank.QUESTION):], x[3])
+    assert np.isclose(sum(dict(zip(rerank.FEATURES, rerank.rows(x, scores, [i], 0, 0)[0]))["share"]
+                          for i in range(5)), 1.0)
+
+
+def test_it_quotes_the_anchor_its_trees_rate_best():
+    # trees learned from labels that favour a feature the selector's score ignores
+    rng = np.random.default_rng(1)
+    rows, labels = [], []
+    column = len(rerank.QUESTION) + NAMES.index("leadin")
+    for _ in range(400):
+        x, scores = _anchors(12, int(rng.integers(1 << 30)))
+        looked = rerank.looked_at(scores, int(np.argmax(scores)), int(np.argmax(scores)))
+        r = rerank.rows(x, scores, looked, looked[0], looked[0])
+        rows.append(r)
+        labels.append((r[:, column] == r[:, column].max()).astype(float))
+    model = train.fit_trees(np.concatenate(rows), np.concatenate(labels))
+    for seed in range(50):  # a question whose selector alone would quote another anchor
+        x, scores = _anchors(12, seed)
+        best = int(np.argmax(scores))
+        wanted = max(rerank.looked_at(scores, best, best), key=lambda i: x[i, NAMES.index("leadin")])
+        if wanted != best:
+            break
+    assert rerank.pick(model, x, scores, best, best) == wanted
+    again = Trees.from_json(json.loads(json.dumps(rerank.to_json(model, {}))))
+    assert rerank.pick(again, x, scores, best, best) == wanted
+
+
+def test_the_committed_reranker_reads_the_features_it_was_trained_on():
+    model = rerank.load()
+    assert model.trees
+    x, scores = _anchors(20)
+    assert rerank.pick(model, x, scores, 0, 1) in rerank.looked_at(scores, 0, 1)
