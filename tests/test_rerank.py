@@ -57,7 +57,7 @@ def test_it_quotes_the_anchor_its_trees_rate_best():
         x, scores = _anchors(12, seed)
         best = int(np.argmax(scores))
         wanted = max(rerank.looked_at(scores, best, best), key=lambda i: x[i, NAMES.index("leadin")])
-        if wanted != best:
+        if wanted != best and scores[best] - scores[wanted] <= rerank.REACH:
             break
     assert rerank.pick(model, x, scores, best, best) == wanted
     again = Trees.from_json(json.loads(json.dumps(rerank.to_json(model, {}))))
@@ -69,3 +69,18 @@ def test_the_committed_reranker_reads_the_features_it_was_trained_on():
     assert model.trees
     x, scores = _anchors(20)
     assert rerank.pick(model, x, scores, 0, 1) in rerank.looked_at(scores, 0, 1)
+
+
+def test_an_anchor_far_behind_the_selectors_best_is_never_quoted():
+    x, scores = _anchors(12, 3)
+    best = int(np.argmax(scores))
+    far = int(np.argmin(scores))
+    scores[far] = scores[best] - rerank.REACH - 1.0
+    x[:, NAMES.index("leadin")] = 0.0
+    x[far, NAMES.index("leadin")] = 5.0  # what the trees below favour
+    rows = rerank.rows(x, scores, list(range(12)), best, best)
+    labels = (rows[:, len(rerank.QUESTION) + NAMES.index("leadin")] > 1.0).astype(float)
+    model = train.fit_trees(np.tile(rows, (20, 1)), np.tile(labels, 20))
+    assert model.logit(rows).argmax() == far
+    assert rerank.pick(model, x, scores, best, best) != far
+    assert rerank.pick(model, x, scores, best, far) == far  # the list rule's choice is always looked at
