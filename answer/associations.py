@@ -89,6 +89,16 @@ def count(questions: Iterable[Labelled]) -> PairCounts:
     return pos, neg
 
 
+def total(parts: Iterable[PairCounts]) -> PairCounts:
+    """The counts of several groups of questions together (counts add up)."""
+    pos: Counter[tuple[str, str]] = Counter()
+    neg: Counter[tuple[str, str]] = Counter()
+    for p, n in parts:
+        pos.update(p)
+        neg.update(n)
+    return pos, neg
+
+
 def from_counts(counts: PairCounts, min_count: int = MIN_COUNT, less: PairCounts | None = None) -> Associations:
     """The pairs seen with at least ``min_count`` answers, and more often than with the others; with
     ``less``, as if the questions ``less`` counted had not been (counts add up)."""

@@ -22,7 +22,7 @@ import argparse
 import json
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -269,16 +269,12 @@ def learn_associations(corpus: Retriever) -> tuple[associations.Associations, Ow
     log.info("associations: %d answered questions", sum(map(len, labelled.values())))
     counts = [associations.count(q for name, rows in labelled.items() if fold[name] == k for q in rows)
               for k in range(OWN_FOLDS)]
-    pos: Counter[tuple[str, str]] = Counter()
-    neg: Counter[tuple[str, str]] = Counter()
-    for p, n in counts:
-        pos.update(p)
-        neg.update(n)
-    full = associations.from_counts((pos, neg))
+    every = associations.total(counts)
+    full = associations.from_counts(every)
     own: list[Example] = []
     folds: list[int] = []
     for k, less in enumerate(counts):
-        table = associations.from_counts((pos, neg), less=less)
+        table = associations.from_counts(every, less=less)
         for name, exs in sets.items():
             if fold[name] == k:
                 own += [with_associations(e, table) for e in exs]

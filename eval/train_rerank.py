@@ -18,7 +18,6 @@ import json
 import logging
 import multiprocessing
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,13 +103,9 @@ def with_fold_associations(looked: list[Looked], fold: dict[str, int]) -> None:
     """Each question's ``assoc`` column from a table learned without its fold of sets (in place)."""
     counts = [associations.count((lk.question, lk.texts, lk.labels) for lk in looked
                                  if lk.answerable and fold[lk.name] == k) for k in range(OWN_FOLDS)]
-    pos: Counter[tuple[str, str]] = Counter()
-    neg: Counter[tuple[str, str]] = Counter()
-    for p, n in counts:
-        pos.update(p)
-        neg.update(n)
+    every = associations.total(counts)
     for k, less in enumerate(counts):
-        table = associations.from_counts((pos, neg), less=less)
+        table = associations.from_counts(every, less=less)
         for lk in looked:
             if fold[lk.name] == k:
                 lk.x[:, INDEX["assoc"]] = table.scores(lk.question, lk.texts)

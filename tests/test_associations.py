@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from answer.associations import Associations, count, from_counts, learn, words
+from answer.associations import Associations, count, from_counts, learn, total, words
 from answer.features import INDEX, NAMES
 from answer.selector import CONFIDENCE_FEATURES, confidence_row
 from eval.examples import Example
@@ -44,6 +44,8 @@ def test_a_table_learned_without_some_questions_is_their_counts_taken_away():
     seen, more = _labelled(6), [(q, [OTHER, ANSWER], np.array([True, False])) for q, *_ in _labelled(5)]
     assert from_counts(count(seen + more), less=count(more)).table == learn(seen).table
     assert from_counts(count(seen + more)).table != learn(seen).table
+    # training counts each fold of sets apart and adds them up
+    assert from_counts(total([count(seen), count(more)]), less=count(more)).table == learn(seen).table
 
 
 def test_a_pair_as_common_with_other_candidates_is_not_kept():
