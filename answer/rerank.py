@@ -57,10 +57,16 @@ def pick(model: Trees, x: np.ndarray, scores: np.ndarray, chosen: int, listed: i
     reorder close calls, they do not overturn a clear one (on the held-out sets' stored renders the
     reach changes nothing from 3 up, +95 net against +94 without it; without it a sentence 6.7
     behind, without the asked index, was quoted for "Chỉ số CCHC năm 2019 … đạt bao nhiêu?" once)."""
-    top = scores.max()
-    anchors = [i for i in looked_at(scores, chosen, listed) if top - scores[i] <= REACH or i in (chosen, listed)]
+    anchors = within_reach(scores, looked_at(scores, chosen, listed), chosen, listed)
     p = model.logit(rows(x, scores, anchors, chosen, listed))
     return anchors[int(np.argmax(p))]
+
+
+def within_reach(scores: np.ndarray, anchors: Sequence[int], chosen: int, listed: int) -> list[int]:
+    """The ``anchors`` the reranker may quote: within :data:`REACH` of the selector's best, or one
+    of the two choices before it."""
+    top = scores.max()
+    return [i for i in anchors if top - scores[i] <= REACH or i in (chosen, listed)]
 
 
 def to_json(model: Trees, meta: dict) -> dict:

@@ -196,9 +196,10 @@ def fit_confidence(rows: np.ndarray, labels: np.ndarray, answerable: np.ndarray)
     return fit_trees(rows[keep], labels[keep])
 
 
-def fit_trees(x: np.ndarray, y: np.ndarray) -> Trees:
-    """Gradient-boosted trees (scikit-learn's histogram boosting), read out into :class:`Trees`."""
-    model = HistGradientBoostingClassifier(**CONFIDENCE_TREES).fit(x, y.astype(int))
+def fit_trees(x: np.ndarray, y: np.ndarray, settings: dict | None = None) -> Trees:
+    """Gradient-boosted trees (scikit-learn's histogram boosting, the confidence model's settings
+    unless given), read out into :class:`Trees`."""
+    model = HistGradientBoostingClassifier(**(settings or CONFIDENCE_TREES)).fit(x, y.astype(int))
     sklearn_names = {"feature": "feature_idx", "threshold": "num_threshold", "left": "left", "right": "right",
                      "value": "value", "leaf": "is_leaf", "missing_left": "missing_go_to_left"}
     trees = [{k: predictor.nodes[sklearn_names[k]].astype(d) for k, d in NODE_FIELDS.items()}

@@ -6,9 +6,10 @@ reranker would look at, the engine renders the answer it would give quoting that
 the label is whether the answer holds every fact and ref (``eval``'s scorer). The ``assoc``
 column, and with it the selector's scores, come from a word-association table learned without
 the question's fold of sets, as for the confidence model. Gradient-boosted trees (the
-confidence model's settings) learn from the answerable questions; folds of sets measure how
-many answers the reranker gains against the engine's choice without it. Writes
-``answer/rerank.json`` and a section of ``docs/training.md``.
+learning rate and rounds chosen from :data:`SETTINGS` by folds of sets) learn from the
+answerable questions; the folds measure how many answers the reranker gains against the
+engine's choice without it, picking as the engine does (within :data:`answer.rerank.REACH`).
+Writes ``answer/rerank.json`` and a section of ``docs/training.md``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import json
 import logging
 import multiprocessing
+import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +35,7 @@ from answer.selector import Trees
 from eval.bench import configure_logging
 from eval.examples import anchor_labels, item_label
 from eval.scoring import load_questions, score_one
-from eval.train import OWN_FOLDS, OWN_SETS, REPORT, fit_trees
+from eval.train import CONFIDENCE_TREES, OWN_FOLDS, OWN_SETS, REPORT, fit_trees
 from index.retriever import Retriever
 from index.store import store_dir
 
@@ -42,6 +44,9 @@ log = logging.getLogger("eval.train_rerank")
 REPO = Path(__file__).resolve().parents[1]
 WORKERS = 2
 SECTION = "## The reranker"
+# settings tried, by folds of sets (the first of the best is kept): the confidence model's, and more rounds
+SETTINGS = tuple({**CONFIDENCE_TREES, "learning_rate": rate, "max_iter": rounds}
+                 for rate, rounds in ((0.05, 200), *((r, n) for n in (200, 400, 800) for r in (0.1, 0.2, 0.4))))
 
 
 @dataclass
@@ -125,15 +130,45 @@ def table(looked: list[Looked], selector: selection.Selector) -> tuple[np.ndarra
 
 
 def gained(looked: list[Looked], model: Trees, rows: np.ndarray, owner: np.ndarray, which: np.ndarray) -> tuple[int, int]:
-    """Answers right with the engine's choice before the reranker (the ``list`` rule's) and with it."""
+    """Answers right with the engine's choice before the reranker (the ``list`` rule's) and with
+    it, picking among the anchors :func:`answer.rerank.within_reach` as the engine does."""
     before = after = 0
-    p = model.logit(rows)
+    p = model.logit(rows[which])
+    rated = dict(zip(np.flatnonzero(which).tolist(), p))
     for n in np.unique(owner[which]):
         lk = looked[n]
         at = np.flatnonzero(owner == n)
+        scores = rows[at, rerank.QUESTION.index("score")]
+        allowed = rerank.within_reach(scores, range(len(at)), lk.anchors.index(lk.chosen), lk.anchors.index(lk.listed))
+        best = max(allowed, key=lambda j: (rated[at[j]], -j))
         before += bool(lk.correct[lk.anchors.index(lk.listed)])
-        after += bool(lk.correct[int(np.argmax(p[at]))])
+        after += bool(lk.correct[best])
     return before, after
+
+
+def cross_validate(looked: list[Looked], rows: np.ndarray, labels: np.ndarray, owner: np.ndarray,
+                   fold: np.ndarray, settings: dict) -> list[tuple[int, int, int]]:
+    """Per fold of sets: (fold, right before, right with a reranker trained without the fold)."""
+    report = []
+    for k in range(OWN_FOLDS):
+        model = fit_trees(rows[fold != k], labels[fold != k], settings)
+        report.append((k, *gained(looked, model, rows, owner, fold == k)))
+    return report
+
+
+def look_at_sets(names: list[str], store: str, cache: Path | None) -> list[Looked]:
+    """What the engine sees for every own-set question; read from ``cache`` when it is there
+    (saved by an earlier run with the same index and selector), else computed and saved to it."""
+    if cache is not None and cache.is_file():
+        log.info("reading the looked-at anchors from %s", cache)
+        with cache.open("rb") as fh:
+            return pickle.load(fh)
+    with multiprocessing.get_context("fork").Pool(WORKERS, _start, (store,)) as pool:
+        looked = [lk for part in pool.map(look_at_set, names, chunksize=1) for lk in part]
+    if cache is not None:
+        with cache.open("wb") as fh:
+            pickle.dump(looked, fh)
+    return looked
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,31 +176,37 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", help="corpus index (default: $REFORMQA_STORE or storage/)")
     p.add_argument("--out", type=Path, default=rerank.MODEL_PATH, help=f"model file (default {rerank.MODEL_PATH})")
     p.add_argument("--report", type=Path, default=REPORT, help=f"training report (default {REPORT})")
+    p.add_argument("--looked", type=Path, help="keep the looked-at anchors in this file and reuse them "
+                   "(only while the index and the selector are unchanged)")
     args = p.parse_args(argv)
     configure_logging()
     t0 = time.perf_counter()
     store = str(store_dir(args.store))
     names = [n for n in OWN_SETS if (REPO / "eval" / f"{n}.jsonl").is_file()]
-    with multiprocessing.get_context("fork").Pool(WORKERS, _start, (store,)) as pool:
-        looked = [lk for part in pool.map(look_at_set, names, chunksize=1) for lk in part]
+    looked = look_at_sets(names, store, args.looked)
     fold = {name: i % OWN_FOLDS for i, name in enumerate(names)}
     with_fold_associations(looked, fold)
     rows, labels, owner = table(looked, selection.load())
     question_fold = np.array([fold[looked[n].name] for n in owner])
-    report = []
-    for k in range(OWN_FOLDS):
-        model = fit_trees(rows[question_fold != k], labels[question_fold != k])
-        report.append((k, *gained(looked, model, rows, owner, question_fold == k)))
-    model = fit_trees(rows, labels)
-    meta = {"sets": names, "questions": len(np.unique(owner)), "rows": len(rows)}
+    tried = []
+    for settings in SETTINGS:
+        report = cross_validate(looked, rows, labels, owner, question_fold, settings)
+        gain = sum(a - b for _, b, a in report)
+        log.info("learning rate %s, %d rounds: %+d", settings["learning_rate"], settings["max_iter"], gain)
+        tried.append((gain, settings, report))
+    best = max(gain for gain, *_ in tried)
+    _, settings, report = next(t for t in tried if t[0] == best)
+    model = fit_trees(rows, labels, settings)
+    meta = {"sets": names, "questions": len(np.unique(owner)), "rows": len(rows),
+            "learning_rate": settings["learning_rate"], "rounds": settings["max_iter"]}
     args.out.write_text(json.dumps(rerank.to_json(model, meta), separators=(",", ":")) + "\n", encoding="utf-8")
-    write_section(args.report, looked, report, meta, time.perf_counter() - t0)
+    write_section(args.report, looked, report, meta, time.perf_counter() - t0, tried)
     log.info("wrote %s and %s", args.out, args.report)
     return 0
 
 
 def write_section(path: Path, looked: list[Looked], folds: list[tuple[int, int, int]], meta: dict,
-                  seconds: float) -> None:
+                  seconds: float, tried: list[tuple[int, dict, list]] = ()) -> None:
     """The reranker's section of the training report (replacing an earlier one)."""
     answerable = sum(lk.answerable for lk in looked)
     reachable = sum(bool(lk.correct.any()) for lk in looked if lk.answerable)
@@ -180,6 +221,11 @@ def write_section(path: Path, looked: list[Looked], folds: list[tuple[int, int, 
         f"| all | {sum(b for _, b, _ in folds)} | {sum(a for *_, a in folds)} | "
         f"{sum(a - b for _, b, a in folds):+d} |", "",
     ]
+    if tried:
+        lines += [f"Settings tried (gain out of fold; kept: learning rate {meta['learning_rate']}, "
+                  f"{meta['rounds']} rounds, the first of the best):", "",
+                  "| learning rate | rounds | gain |", "|---|---|---|",
+                  *(f"| {s['learning_rate']} | {s['max_iter']} | {g:+d} |" for g, s, _ in tried), ""]
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     if SECTION in text:
         text = text[: text.index(SECTION)]

@@ -9,7 +9,7 @@ import numpy as np
 from answer import rerank
 from answer.features import NAMES
 from answer.selector import Trees
-from eval import train
+from eval import train, train_rerank
 
 
 def _anchors(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -84,3 +84,33 @@ def test_an_anchor_far_behind_the_selectors_best_is_never_quoted():
     assert model.logit(rows).argmax() == far
     assert rerank.pick(model, x, scores, best, best) != far
     assert rerank.pick(model, x, scores, best, far) == far  # the list rule's choice is always looked at
+
+
+def test_training_counts_the_anchor_the_engine_would_quote_not_one_out_of_reach():
+    x, scores = _anchors(8, 3)
+    best, far = int(np.argmax(scores)), int(np.argmin(scores))
+    scores[far] = scores[best] - rerank.REACH - 1.0
+    x[:, NAMES.index("leadin")] = 0.0
+    x[far, NAMES.index("leadin")] = 5.0
+    anchors = rerank.looked_at(scores, best, best)
+    rows = rerank.rows(x, scores, anchors, best, best)
+    labels = (rows[:, len(rerank.QUESTION) + NAMES.index("leadin")] > 1.0).astype(float)
+    model = train.fit_trees(np.tile(rows, (20, 1)), np.tile(labels, 20))
+    correct = np.array([i == far for i in anchors])
+
+    def looked(listed: int) -> train_rerank.Looked:
+        return train_rerank.Looked("set", "question", True, (), np.zeros(len(anchors)), x, anchors, best, listed,
+                                   correct)
+
+    owner, which = np.zeros(len(anchors), dtype=int), np.ones(len(anchors), dtype=bool)
+    assert train_rerank.gained([looked(best)], model, rows, owner, which) == (0, 0)  # far is never quoted
+    listed = rerank.rows(x, scores, anchors, best, far)
+    assert train_rerank.gained([looked(far)], model, listed, owner, which) == (1, 1)
+
+
+def test_the_reranker_settings_tried_are_the_trees_fitted():
+    rng = np.random.default_rng(4)
+    rows, labels = rng.normal(size=(300, 5)), (rng.random(300) > 0.5).astype(float)
+    for settings in train_rerank.SETTINGS:
+        assert len(train.fit_trees(rows, labels, settings).trees) == settings["max_iter"]
+    assert len(train.fit_trees(rows, labels).trees) == train.CONFIDENCE_TREES["max_iter"]
