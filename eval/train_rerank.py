@@ -44,7 +44,8 @@ log = logging.getLogger("eval.train_rerank")
 REPO = Path(__file__).resolve().parents[1]
 WORKERS = 2
 SECTION = "## The reranker"
-# settings tried, by folds of sets (the first of the best is kept): the confidence model's, and more rounds
+# settings tried, by folds of sets (the first of the best is kept): the confidence model's, then
+# higher learning rates with more rounds
 SETTINGS = tuple({**CONFIDENCE_TREES, "learning_rate": rate, "max_iter": rounds}
                  for rate, rounds in ((0.05, 200), *((r, n) for n in (200, 400, 800) for r in (0.1, 0.2, 0.4))))
 
@@ -133,16 +134,15 @@ def gained(looked: list[Looked], model: Trees, rows: np.ndarray, owner: np.ndarr
     """Answers right with the engine's choice before the reranker (the ``list`` rule's) and with
     it, picking among the anchors :func:`answer.rerank.within_reach` as the engine does."""
     before = after = 0
-    p = model.logit(rows[which])
-    rated = dict(zip(np.flatnonzero(which).tolist(), p))
+    p = np.full(len(rows), np.nan)
+    p[which] = model.logit(rows[which])
     for n in np.unique(owner[which]):
         lk = looked[n]
         at = np.flatnonzero(owner == n)
         scores = rows[at, rerank.QUESTION.index("score")]
         allowed = rerank.within_reach(scores, range(len(at)), lk.anchors.index(lk.chosen), lk.anchors.index(lk.listed))
-        best = max(allowed, key=lambda j: (rated[at[j]], -j))
         before += bool(lk.correct[lk.anchors.index(lk.listed)])
-        after += bool(lk.correct[best])
+        after += bool(lk.correct[allowed[int(np.argmax(p[at[allowed]]))]])  # the first on a tie, as pick
     return before, after
 
 
@@ -194,8 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         gain = sum(a - b for _, b, a in report)
         log.info("learning rate %s, %d rounds: %+d", settings["learning_rate"], settings["max_iter"], gain)
         tried.append((gain, settings, report))
-    best = max(gain for gain, *_ in tried)
-    _, settings, report = next(t for t in tried if t[0] == best)
+    _, settings, report = max(tried, key=lambda t: t[0])  # the first of the best
     model = fit_trees(rows, labels, settings)
     meta = {"sets": names, "questions": len(np.unique(owner)), "rows": len(rows),
             "learning_rate": settings["learning_rate"], "rounds": settings["max_iter"]}
@@ -206,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_section(path: Path, looked: list[Looked], folds: list[tuple[int, int, int]], meta: dict,
-                  seconds: float, tried: list[tuple[int, dict, list]] = ()) -> None:
+                  seconds: float, tried: list[tuple[int, dict, list]]) -> None:
     """The reranker's section of the training report (replacing an earlier one)."""
     answerable = sum(lk.answerable for lk in looked)
     reachable = sum(bool(lk.correct.any()) for lk in looked if lk.answerable)
@@ -220,12 +219,11 @@ def write_section(path: Path, looked: list[Looked], folds: list[tuple[int, int, 
         *(f"| {k} | {b} | {a} | {a - b:+d} |" for k, b, a in folds),
         f"| all | {sum(b for _, b, _ in folds)} | {sum(a for *_, a in folds)} | "
         f"{sum(a - b for _, b, a in folds):+d} |", "",
+        f"Settings tried (gain out of fold; kept: learning rate {meta['learning_rate']}, "
+        f"{meta['rounds']} rounds, the first of the best):", "",
+        "| learning rate | rounds | gain |", "|---|---|---|",
+        *(f"| {s['learning_rate']} | {s['max_iter']} | {g:+d} |" for g, s, _ in tried), "",
     ]
-    if tried:
-        lines += [f"Settings tried (gain out of fold; kept: learning rate {meta['learning_rate']}, "
-                  f"{meta['rounds']} rounds, the first of the best):", "",
-                  "| learning rate | rounds | gain |", "|---|---|---|",
-                  *(f"| {s['learning_rate']} | {s['max_iter']} | {g:+d} |" for g, s, _ in tried), ""]
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     if SECTION in text:
         text = text[: text.index(SECTION)]
