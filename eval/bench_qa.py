@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from answer.engine import DEFAULT_K, Answer, Engine
+from answer.selector import Trees
 from eval import datasets
 from eval.bench import RESULTS, article_rank, configure_logging, passage_rank, percentile, publish, table
-from eval.train import FoldModels, load_folds
+from eval.train import FoldModels, load_folds, load_rerank_folds
 from index.store import store_dir
 from ingest.vietnamese import match_key
 
@@ -143,19 +144,22 @@ def run_alqac(engine: Engine, questions: list[datasets.AlqacQuestion], k: int) -
 
 
 def run_uit(engine: Engine, questions: list[datasets.UitQuestion], k: int, folds: FoldModels | None = None,
-            source: str = "uit-reg") -> list[Outcome]:
-    """UIT questions; with ``folds``, each is answered by the selector that never saw its context."""
+            source: str = "uit-reg", rerankers: list[Trees] | None = None) -> list[Outcome]:
+    """UIT questions; with ``folds``, each is answered by the selector (and with ``rerankers``, the
+    reranker) that never saw its context."""
     outcomes = []
-    committed = engine.selector
+    committed, committed_reranker = engine.selector, engine.reranker
     for n, q in enumerate(questions, 1):
         _progress("UIT", n, len(questions))
         def rank_of(a: Answer, context: str = q.context_id) -> int | None:
             return passage_rank(context, a.nearest)
-        held_out = folds.for_group(source, q.context_id.rsplit("#", 1)[0]) if folds else None
-        engine.selector = held_out or committed
+        group = f"{source}:{q.context_id.rsplit('#', 1)[0]}"
+        fold = folds.fold.get(group) if folds else None
+        engine.selector = committed if fold is None else folds.selectors[fold]
+        engine.reranker = committed_reranker if fold is None or not rerankers else rerankers[fold]
         answer, ms, error = ask(engine, q.question, k)
         outcomes.append(outcome("UIT regulation QA", q.id, answer, ms, error, q.answer, rank_of))
-    engine.selector = committed
+    engine.selector, engine.reranker = committed, committed_reranker
     return outcomes
 
 
@@ -245,14 +249,16 @@ def main(argv: list[str] | None = None) -> int:
     if datasets.uit_available(root):
         t0 = time.perf_counter()
         retriever, _ = datasets.build_retriever(datasets.uit_passages(root), cache, "uit-reg")
-        folds = load_folds(cache)
-        if folds is None:
-            log.warning("no fold models in %s (run `make train`): UIT is answered by the committed selector, "
-                        "which was trained on these questions", cache)
-        outcomes = run_uit(Engine(retriever), spread(datasets.uit_questions(root), args.limit), args.k, folds)
-        note = UIT_NOTE + (" Each question is answered by the selector of the cross-validation fold that held "
-                           "out its context (`make train`)." if folds else " **Answered by the committed selector, "
-                           "which was trained on these questions: not a fair score.**")
+        folds, rerankers = load_folds(cache), load_rerank_folds(cache)
+        if folds is None or rerankers is None:
+            log.warning("no fold models in %s (run `make train`): UIT is answered by the committed selector "
+                        "and reranker, which were trained on these questions", cache)
+        outcomes = run_uit(Engine(retriever), spread(datasets.uit_questions(root), args.limit), args.k, folds,
+                           rerankers=rerankers)
+        note = UIT_NOTE + (" Each question is answered by the selector and the reranker of the cross-validation "
+                           "fold that held out its context (`make train`)." if folds and rerankers else
+                           " **Answered by the committed selector or reranker, which were trained on these "
+                           "questions: not a fair score.**")
         parts += [report("UIT regulation QA train_reg.json", outcomes, args.k, note),
                   f"_UIT: {time.perf_counter() - t0:.0f} s._", ""]
     parts.append(f"_Whole bench-qa: {time.perf_counter() - t_start:.0f} s._")

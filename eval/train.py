@@ -377,6 +377,15 @@ def load_folds(cache: Path) -> FoldModels | None:
     return FoldModels.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
 
 
+RERANK_FOLDS_FILE = "rerank-folds.json"  # the reranker's, by the selector's folds (``eval.train_rerank``)
+
+
+def load_rerank_folds(cache: Path) -> list[Trees] | None:
+    """The reranker's fold models ``make train`` left in ``cache``, if any."""
+    path = cache / RERANK_FOLDS_FILE
+    return [Trees.from_json(m) for m in json.loads(path.read_text(encoding="utf-8"))] if path.is_file() else None
+
+
 def _oof_report(exs: list[Example], oof: OutOfFold, shorter: float, conf: np.ndarray, labels: np.ndarray,
                 threshold: float) -> dict:
     out = {}

@@ -5,11 +5,16 @@ Every question of the own sets (:data:`eval.train.OWN_SETS`, written by others o
 reranker would look at, the engine renders the answer it would give quoting that anchor, and
 the label is whether the answer holds every fact and ref (``eval``'s scorer). The ``assoc``
 column, and with it the selector's scores, come from a word-association table learned without
-the question's fold of sets, as for the confidence model. Gradient-boosted trees (the
-learning rate and rounds chosen from :data:`SETTINGS` by folds of sets) learn from the
-answerable questions; the folds measure how many answers the reranker gains against the
-engine's choice without it, picking as the engine does (within :data:`answer.rerank.REACH`).
-Writes ``answer/rerank.json`` and a section of ``docs/training.md``.
+the question's fold of sets, as for the confidence model. UIT's regulation and Wikipedia
+questions (:data:`UIT`) are answered the same way over an index of their contexts, each by the
+selector of the fold that held out its context (left in the bench cache by ``eval.train``); an
+answer is right when it holds the gold span. Gradient-boosted trees (the learning rate and
+rounds chosen from :data:`SETTINGS` by the folds: the own sets' folds of sets, UIT's by the
+selector's folds of contexts) learn from the answerable questions; the folds measure how many
+answers the reranker gains against the engine's choice without it, picking as the engine does
+(within :data:`answer.rerank.REACH`), per source. Writes ``answer/rerank.json``, the fold models
+to the bench cache (so ``bench-qa`` answers each UIT question with a reranker that never saw
+it) and a section of ``docs/training.md``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import logging
 import multiprocessing
 import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +38,21 @@ from answer.citations import check_citations
 from answer.engine import Engine, _asks_signer
 from answer.features import INDEX
 from answer.selector import Trees
+from eval import datasets
 from eval.bench import configure_logging
+from eval.bench_qa import contains_gold
 from eval.examples import anchor_labels, item_label
 from eval.scoring import load_questions, score_one
-from eval.train import CONFIDENCE_TREES, OWN_FOLDS, OWN_SETS, REPORT, fit_trees
+from eval.train import (
+    CONFIDENCE_TREES,
+    OWN_FOLDS,
+    OWN_SETS,
+    REPORT,
+    RERANK_FOLDS_FILE,
+    FoldModels,
+    fit_trees,
+    load_folds,
+)
 from index.retriever import Retriever
 from index.store import store_dir
 
@@ -43,6 +60,8 @@ log = logging.getLogger("eval.train_rerank")
 
 REPO = Path(__file__).resolve().parents[1]
 WORKERS = 2
+UIT = ((datasets.UIT_TRAIN, "uit-reg"), (datasets.UIT_WIKI, "uit-wiki"))
+SOURCE_NAMES = {"own": "own sets", "uit-reg": "UIT regulation", "uit-wiki": "UIT Wikipedia"}
 SECTION = "## The reranker"
 # settings tried, by folds of sets (the first of the best is kept): the confidence model's, then
 # higher learning rates with more rounds
@@ -64,6 +83,8 @@ class Looked:
     chosen: int
     listed: int
     correct: np.ndarray  # per looked-at anchor: the answer quoting it is right
+    source: str = "own"  # or a UIT source ("uit-reg", "uit-wiki")
+    group: str = ""  # a UIT question's context (its document), which decides its fold
 
 
 _engine: Engine | None = None
@@ -105,35 +126,79 @@ def look_at_set(name: str) -> list[Looked]:
     return out
 
 
+def look_at_uit(cache: Path, folds: FoldModels, file: Path, source: str) -> list[Looked]:
+    """Every UIT question of ``file`` over an index of its contexts, each answered by the selector
+    of the fold that held out its context; an answer is right when it holds the gold span."""
+    passages = datasets.uit_passages(None, file)
+    retriever, _ = datasets.build_retriever(passages, cache, source)
+    engine = Engine(retriever, reranker=Trees(0.0, ()))
+    by_id = {p.id: p.doc_id for p in passages}
+    out = []
+    for item in datasets.uit_questions(None, file):
+        group = by_id[item.context_id]
+        selector = folds.for_group(source, group)
+        if selector is None:
+            continue
+        engine.selector = selector
+        q = analyse(item.question, engine.retriever.documents)
+        retrieval = engine.search(q)
+        choice = engine.choose(q, retrieval) if retrieval.hits else None
+        if choice is None or choice.signed or _asks_signer(q):
+            continue
+        anchors = rerank.looked_at(choice.scores, choice.chosen, choice.listed)
+        correct = np.zeros(len(anchors), dtype=bool)
+        for j, i in enumerate(anchors):
+            rendered = engine.quote(q, i, choice.candidates, choice.units, choice.scores, retrieval, choice.cover)
+            if rendered is not None and not check_citations(rendered.text, rendered.citations):
+                correct[j] = contains_gold(rendered.text, item.answer)
+        out.append(Looked(source, item.question, True, (), np.zeros(0), choice.x.astype(np.float64), anchors,
+                          choice.chosen, choice.listed, correct, source, group))
+    log.info("%s: %d questions", source, len(out))
+    return out
+
+
 def with_fold_associations(looked: list[Looked], fold: dict[str, int]) -> None:
     """Each question's ``assoc`` column from a table learned without its fold of sets (in place)."""
-    counts = [associations.count((lk.question, lk.texts, lk.labels) for lk in looked
+    own = [lk for lk in looked if lk.source == "own"]  # UIT is in no table
+    counts = [associations.count((lk.question, lk.texts, lk.labels) for lk in own
                                  if lk.answerable and fold[lk.name] == k) for k in range(OWN_FOLDS)]
     every = associations.total(counts)
     for k, less in enumerate(counts):
         table = associations.from_counts(every, less=less)
-        for lk in looked:
+        for lk in own:
             if fold[lk.name] == k:
                 lk.x[:, INDEX["assoc"]] = table.scores(lk.question, lk.texts)
 
 
-def table(looked: list[Looked], selector: selection.Selector) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The reranker's rows and labels over the answerable questions, and each row's question."""
+def table(looked: list[Looked], selector: selection.Selector, folds: FoldModels | None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reranker's rows and labels over the answerable questions, and each row's question (a UIT
+    question's scores are its fold selector's, as the engine gave them)."""
     rows, labels, owner = [], [], []
     for n, lk in enumerate(looked):
         if not lk.answerable:
             continue
-        scores = selector.scores(lk.x)
+        held_out = folds.for_group(lk.source, lk.group) if folds and lk.source != "own" else None
+        scores = (held_out or selector).scores(lk.x)
         rows.append(rerank.rows(lk.x, scores, lk.anchors, lk.chosen, lk.listed))
         labels.append(lk.correct.astype(float))
         owner += [n] * len(lk.anchors)
     return np.concatenate(rows), np.concatenate(labels), np.array(owner)
 
 
-def gained(looked: list[Looked], model: Trees, rows: np.ndarray, owner: np.ndarray, which: np.ndarray) -> tuple[int, int]:
-    """Answers right with the engine's choice before the reranker (the ``list`` rule's) and with
-    it, picking among the anchors :func:`answer.rerank.within_reach` as the engine does."""
-    before = after = 0
+def fold_of(lk: Looked, fold: dict[str, int], folds: FoldModels | None) -> int:
+    """The fold a question is held out in: its set's for an own set, else its context's fold of the selector."""
+    if lk.source == "own":
+        return fold[lk.name]
+    assert folds is not None
+    return folds.fold[f"{lk.source}:{lk.group}"]
+
+
+def gained(looked: list[Looked], model: Trees, rows: np.ndarray, owner: np.ndarray, which: np.ndarray
+           ) -> dict[str, tuple[int, int]]:
+    """Per source, answers right with the engine's choice before the reranker (the ``list`` rule's)
+    and with it, picking among the anchors :func:`answer.rerank.within_reach` as the engine does."""
+    out: dict[str, tuple[int, int]] = {}
     p = np.full(len(rows), np.nan)
     p[which] = model.logit(rows[which])
     for n in np.unique(owner[which]):
@@ -141,34 +206,57 @@ def gained(looked: list[Looked], model: Trees, rows: np.ndarray, owner: np.ndarr
         at = np.flatnonzero(owner == n)
         scores = rows[at, rerank.QUESTION.index("score")]
         allowed = rerank.within_reach(scores, range(len(at)), lk.anchors.index(lk.chosen), lk.anchors.index(lk.listed))
-        before += bool(lk.correct[lk.anchors.index(lk.listed)])
-        after += bool(lk.correct[allowed[int(np.argmax(p[at[allowed]]))]])  # the first on a tie, as pick
-    return before, after
+        before, after = out.get(lk.source, (0, 0))
+        out[lk.source] = (before + bool(lk.correct[lk.anchors.index(lk.listed)]),
+                          after + bool(lk.correct[allowed[int(np.argmax(p[at[allowed]]))]]))  # the first on a tie
+    return out
 
 
 def cross_validate(looked: list[Looked], rows: np.ndarray, labels: np.ndarray, owner: np.ndarray,
-                   fold: np.ndarray, settings: dict) -> list[tuple[int, int, int]]:
-    """Per fold of sets: (fold, right before, right with a reranker trained without the fold)."""
-    report = []
+                   fold: np.ndarray, settings: dict) -> tuple[list[tuple[int, str, int, int]], list[Trees]]:
+    """Per fold and source: (fold, source, right before, right with a reranker trained without the
+    fold); and the fold models."""
+    report, models = [], []
     for k in range(OWN_FOLDS):
         model = fit_trees(rows[fold != k], labels[fold != k], settings)
-        report.append((k, *gained(looked, model, rows, owner, fold == k)))
-    return report
+        report += [(k, source, b, a) for source, (b, a) in sorted(gained(looked, model, rows, owner, fold == k).items())]
+        models.append(model)
+    return report, models
 
 
-def look_at_sets(names: list[str], store: str, cache: Path | None) -> list[Looked]:
-    """What the engine sees for every own-set question; read from ``cache`` when it is there
-    (saved by an earlier run with the same index and selector), else computed and saved to it."""
+def by_source(report: list[tuple[int, str, int, int]]) -> dict[str, int]:
+    """Answers gained out of fold, per source."""
+    out: dict[str, int] = {}
+    for _, source, before, after in report:
+        out[source] = out.get(source, 0) + after - before
+    return out
+
+
+def kept_setting(tried: list[tuple[int, dict, list, list]]) -> tuple[int, dict, list, list]:
+    """The first of the best settings (by answers gained out of fold over all sources) among those
+    that lose answers on no source; the first of the best of all when every setting loses somewhere."""
+    safe = [t for t in tried if min(by_source(t[2]).values()) >= 0]
+    return max(safe or tried, key=lambda t: t[0])
+
+
+def _kept(cache: Path | None, compute: Callable[[], list[Looked]]) -> list[Looked]:
+    """``compute()``, read from ``cache`` when it is there (saved by an earlier run with the same
+    index and selector), else computed and saved to it."""
     if cache is not None and cache.is_file():
         log.info("reading the looked-at anchors from %s", cache)
         with cache.open("rb") as fh:
             return pickle.load(fh)
-    with multiprocessing.get_context("fork").Pool(WORKERS, _start, (store,)) as pool:
-        looked = [lk for part in pool.map(look_at_set, names, chunksize=1) for lk in part]
+    looked = compute()
     if cache is not None:
         with cache.open("wb") as fh:
             pickle.dump(looked, fh)
     return looked
+
+
+def look_at_sets(names: list[str], store: str) -> list[Looked]:
+    """What the engine sees for every own-set question (on :data:`WORKERS` processes)."""
+    with multiprocessing.get_context("fork").Pool(WORKERS, _start, (store,)) as pool:
+        return [lk for part in pool.map(look_at_set, names, chunksize=1) for lk in part]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,53 +264,80 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", help="corpus index (default: $REFORMQA_STORE or storage/)")
     p.add_argument("--out", type=Path, default=rerank.MODEL_PATH, help=f"model file (default {rerank.MODEL_PATH})")
     p.add_argument("--report", type=Path, default=REPORT, help=f"training report (default {REPORT})")
-    p.add_argument("--looked", type=Path, help="keep the looked-at anchors in this file and reuse them "
-                   "(only while the index and the selector are unchanged)")
+    p.add_argument("--looked", type=Path, help="keep the looked-at anchors in this file (and UIT's beside it, "
+                   "FILE.uit) and reuse them (only while the indexes and the selectors are unchanged)")
     args = p.parse_args(argv)
     configure_logging()
     t0 = time.perf_counter()
     store = str(store_dir(args.store))
+    cache = datasets.cache_dir(Path(store))
     names = [n for n in OWN_SETS if (REPO / "eval" / f"{n}.jsonl").is_file()]
-    looked = look_at_sets(names, store, args.looked)
+    looked = _kept(args.looked, lambda: look_at_sets(names, store))
+    folds = load_folds(cache)  # the selector's folds, left by the first step of `make train`
+    if folds is not None and datasets.uit_available():
+        uit_cache = args.looked.with_name(args.looked.name + ".uit") if args.looked else None
+        looked += _kept(uit_cache, lambda: [lk for file, source in UIT for lk in look_at_uit(cache, folds, file, source)])
+    else:
+        log.warning("no UIT questions or no selector folds in %s (run `python -m eval.train` first): "
+                    "the reranker learns from the own sets only", cache)
     fold = {name: i % OWN_FOLDS for i, name in enumerate(names)}
     with_fold_associations(looked, fold)
-    rows, labels, owner = table(looked, selection.load())
-    question_fold = np.array([fold[looked[n].name] for n in owner])
+    rows, labels, owner = table(looked, selection.load(), folds)
+    question_fold = np.array([fold_of(looked[n], fold, folds) for n in owner])
     tried = []
     for settings in SETTINGS:
-        report = cross_validate(looked, rows, labels, owner, question_fold, settings)
-        gain = sum(a - b for _, b, a in report)
+        report, models = cross_validate(looked, rows, labels, owner, question_fold, settings)
+        gain = sum(a - b for *_, b, a in report)
         log.info("learning rate %s, %d rounds: %+d", settings["learning_rate"], settings["max_iter"], gain)
-        tried.append((gain, settings, report))
-    _, settings, report = max(tried, key=lambda t: t[0])  # the first of the best
+        tried.append((gain, settings, report, models))
+    _, settings, report, models = kept_setting(tried)
     model = fit_trees(rows, labels, settings)
-    meta = {"sets": names, "questions": len(np.unique(owner)), "rows": len(rows),
+    sources = sorted({looked[n].source for n in owner})
+    meta = {"sets": names, "sources": sources, "questions": len(np.unique(owner)), "rows": len(rows),
             "learning_rate": settings["learning_rate"], "rounds": settings["max_iter"]}
     args.out.write_text(json.dumps(rerank.to_json(model, meta), separators=(",", ":")) + "\n", encoding="utf-8")
+    if folds is not None:  # so that bench-qa answers each UIT question with a reranker that never saw it
+        (cache / RERANK_FOLDS_FILE).write_text(json.dumps([m.to_json() for m in models]), encoding="utf-8")
     write_section(args.report, looked, report, meta, time.perf_counter() - t0, tried)
     log.info("wrote %s and %s", args.out, args.report)
     return 0
 
 
-def write_section(path: Path, looked: list[Looked], folds: list[tuple[int, int, int]], meta: dict,
-                  seconds: float, tried: list[tuple[int, dict, list]]) -> None:
+def write_section(path: Path, looked: list[Looked], folds: list[tuple[int, str, int, int]], meta: dict,
+                  seconds: float, tried: list[tuple[int, dict, list, list]]) -> None:
     """The reranker's section of the training report (replacing an earlier one)."""
-    answerable = sum(lk.answerable for lk in looked)
-    reachable = sum(bool(lk.correct.any()) for lk in looked if lk.answerable)
+    answerable = [lk for lk in looked if lk.answerable]
+    sources = meta["sources"]
+
+    def count(source: str) -> tuple[int, int]:
+        of = [lk for lk in answerable if lk.source == source]
+        return len(of), sum(bool(lk.correct.any()) for lk in of)
+
+    def total(source: str, k: int | None = None) -> tuple[int, int]:
+        cells = [(b, a) for f, s, b, a in folds if s == source and k in (None, f)]
+        return sum(b for b, _ in cells), sum(a for _, a in cells)
+
     lines = [
         SECTION, "",
-        f"`python -m eval.train_rerank` ({seconds / 60:.0f} min): {answerable} answerable questions of "
-        f"{len(meta['sets'])} own sets, {meta['rows']} (question, anchor) rows; the engine's answer quoting "
-        f"one of the anchors looked at is right for {reachable} of them ({reachable / max(answerable, 1):.3f}).",
-        "Answers right, out of fold (folds of sets), with the engine's choice before the reranker and with it:",
-        "", "| fold | before | with the reranker | gain |", "|---|---|---|---|",
-        *(f"| {k} | {b} | {a} | {a - b:+d} |" for k, b, a in folds),
-        f"| all | {sum(b for _, b, _ in folds)} | {sum(a for *_, a in folds)} | "
-        f"{sum(a - b for _, b, a in folds):+d} |", "",
-        f"Settings tried (gain out of fold; kept: learning rate {meta['learning_rate']}, "
-        f"{meta['rounds']} rounds, the first of the best):", "",
-        "| learning rate | rounds | gain |", "|---|---|---|",
-        *(f"| {s['learning_rate']} | {s['max_iter']} | {g:+d} |" for g, s, _ in tried), "",
+        f"`python -m eval.train_rerank` ({seconds / 60:.0f} min): {len(answerable)} answerable questions "
+        f"({', '.join(f'{count(s)[0]} {SOURCE_NAMES.get(s, s)}' for s in sources)}), {meta['rows']} "
+        "(question, anchor) rows; the engine's answer quoting one of the anchors looked at is right for "
+        + ", ".join(f"{count(s)[1]} ({count(s)[1] / max(count(s)[0], 1):.3f})" for s in sources) + " of them.",
+        "Answers right, out of fold (folds of own sets; UIT by the selector's folds of contexts), with the "
+        "engine's choice before the reranker and with it:", "",
+        "| fold | " + " | ".join(SOURCE_NAMES.get(s, s) for s in sources) + " |", "|---|" + "---|" * len(sources),
+    ]
+    for k in (*range(OWN_FOLDS), None):
+        cells = [total(s, k) for s in sources]
+        lines.append(f"| {'all' if k is None else k} | " + " | ".join(f"{b} → {a} ({a - b:+d})" for b, a in cells) + " |")
+    lines += [
+        "", f"Settings tried (gain out of fold, all sources; kept: learning rate {meta['learning_rate']}, "
+        f"{meta['rounds']} rounds, the first of the best among those that lose on no source):", "",
+        "| learning rate | rounds | gain | " + " | ".join(SOURCE_NAMES.get(s, s) for s in sources) + " |",
+        "|---|---|---|" + "---|" * len(sources),
+        *(f"| {s['learning_rate']} | {s['max_iter']} | {g:+d} | "
+          + " | ".join(f"{by_source(r).get(source, 0):+d}" for source in sources) + " |"
+          for g, s, r, _ in tried), "",
     ]
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     if SECTION in text:

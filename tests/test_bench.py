@@ -193,3 +193,28 @@ def test_alqac_laws_ingested_as_the_product_cuts_a_law():
     assert len(pieces) >= len(longest.text) // MAX_CHARS
     # the pieces hold the article's text in order
     assert longest.text.split("\n")[-1].strip() in pieces[-1].text
+
+
+def test_each_uit_question_is_answered_by_the_fold_models_that_never_saw_its_context():
+    from eval.bench_qa import run_uit
+    from eval.train import FoldModels
+
+    class Recording:
+        selector, reranker = "committed selector", "committed reranker"
+        seen: list[tuple[str, str]] = []
+
+        def ask(self, question: str, k: int = 5):
+            self.seen.append((self.selector, self.reranker))
+            raise ValueError("not answered here")
+
+    folds = FoldModels({"uit-reg:Quy chế A": 1, "uit-reg:Quy chế B": 0}, ["selector 0", "selector 1"])
+    questions = [datasets.UitQuestion("1", "?", "x", "Quy chế A#0"), datasets.UitQuestion("2", "?", "x", "Quy chế B#3"),
+                 datasets.UitQuestion("3", "?", "x", "Quy chế C#0")]
+    engine = Recording()
+    run_uit(engine, questions, 5, folds, rerankers=["reranker 0", "reranker 1"])
+    assert engine.seen == [("selector 1", "reranker 1"), ("selector 0", "reranker 0"),
+                           ("committed selector", "committed reranker")]
+    assert (engine.selector, engine.reranker) == ("committed selector", "committed reranker")
+    engine.seen.clear()
+    run_uit(engine, questions[:1], 5, folds)  # no reranker folds: the committed reranker
+    assert engine.seen == [("selector 1", "committed reranker")]

@@ -103,9 +103,9 @@ def test_training_counts_the_anchor_the_engine_would_quote_not_one_out_of_reach(
                                    correct)
 
     owner, which = np.zeros(len(anchors), dtype=int), np.ones(len(anchors), dtype=bool)
-    assert train_rerank.gained([looked(best)], model, rows, owner, which) == (0, 0)  # far is never quoted
+    assert train_rerank.gained([looked(best)], model, rows, owner, which) == {"own": (0, 0)}  # far is never quoted
     listed = rerank.rows(x, scores, anchors, best, far)
-    assert train_rerank.gained([looked(far)], model, listed, owner, which) == (1, 1)
+    assert train_rerank.gained([looked(far)], model, listed, owner, which) == {"own": (1, 1)}
 
 
 def test_the_reranker_settings_tried_are_the_trees_fitted():
@@ -114,3 +114,31 @@ def test_the_reranker_settings_tried_are_the_trees_fitted():
     for settings in train_rerank.SETTINGS:
         assert len(train.fit_trees(rows, labels, settings).trees) == settings["max_iter"]
     assert len(train.fit_trees(rows, labels).trees) == train.CONFIDENCE_TREES["max_iter"]
+
+
+def test_uit_questions_are_held_out_with_their_context_and_counted_apart():
+    x, scores = _anchors(8, 5)
+    best = int(np.argmax(scores))
+    anchors = rerank.looked_at(scores, best, best)
+    rows = rerank.rows(x, scores, anchors, best, best)
+    model = train.fit_trees(np.tile(rows, (20, 1)), np.tile(np.arange(len(rows)) == 0, 20).astype(float))
+    right = np.array([i == best for i in anchors])
+    own = train_rerank.Looked("blind9", "q", True, (), np.zeros(0), x, anchors, best, best, right)
+    uit = train_rerank.Looked("uit-reg", "q", True, (), np.zeros(0), x, anchors, best, best, ~right, "uit-reg", "Quy chế A")
+    folds = train.FoldModels({"uit-reg:Quy chế A": 3, "uit-reg:Quy chế B": 1}, [])
+    assert train_rerank.fold_of(own, {"blind9": 2}, folds) == 2
+    assert train_rerank.fold_of(uit, {"blind9": 2}, folds) == 3
+    owner = np.repeat([0, 1], len(anchors))
+    got = train_rerank.gained([own, uit], model, np.vstack([rows, rows]), owner, np.ones(len(owner), dtype=bool))
+    assert set(got) == {"own", "uit-reg"}
+    assert got["own"][0] == 1 and got["uit-reg"][0] == 0  # the engine's choice is right for one, wrong for the other
+
+
+def test_the_setting_kept_is_the_best_that_loses_on_no_source():
+    def tried(gain_own: int, gain_uit: int, rate: float) -> tuple[int, dict, list, list]:
+        report = [(0, "own", 100, 100 + gain_own), (0, "uit-reg", 50, 50 + gain_uit)]
+        return gain_own + gain_uit, {"learning_rate": rate}, report, []
+
+    assert train_rerank.by_source(tried(30, -5, 0.4)[2]) == {"own": 30, "uit-reg": -5}
+    assert train_rerank.kept_setting([tried(10, 2, 0.1), tried(30, -5, 0.4), tried(20, 0, 0.2)])[1]["learning_rate"] == 0.2
+    assert train_rerank.kept_setting([tried(10, -2, 0.1), tried(30, -5, 0.4)])[1]["learning_rate"] == 0.4
