@@ -3,9 +3,10 @@
 The selector scores anchors one by one, and its label is the anchor whose own unit shows the
 answer. What the user reads is more: the unit the anchor expands to (its list items, its
 clause), a second quote for a second part of the question. The reranker is trained (``make
-train``) on the question sets others wrote over ``corpus/``: for each of the selector's best
-:data:`TOP` anchors, the engine renders the answer it would give with that anchor, and the
-label is whether that answer holds every fact. Gradient-boosted trees read the anchor's
+train``) on the question sets others wrote over ``corpus/`` and on UIT's regulation and
+Wikipedia questions over their own contexts: for each of the selector's best :data:`TOP`
+anchors, the engine renders the answer it would give with that anchor, and the label is whether
+that answer holds every fact (UIT: the gold span). Gradient-boosted trees read the anchor's
 features with its score, share and rank among the question's anchors, and whether it is the
 selector's choice or the one the ``list`` rule prefers; the anchor they rate most likely to
 answer is quoted.
