@@ -153,8 +153,7 @@ def run_uit(engine: Engine, questions: list[datasets.UitQuestion], k: int, folds
         _progress("UIT", n, len(questions))
         def rank_of(a: Answer, context: str = q.context_id) -> int | None:
             return passage_rank(context, a.nearest)
-        group = f"{source}:{q.context_id.rsplit('#', 1)[0]}"
-        fold = folds.fold.get(group) if folds else None
+        fold = folds.fold_of(source, q.context_id.rsplit("#", 1)[0]) if folds else None
         engine.selector = committed if fold is None else folds.selectors[fold]
         engine.reranker = committed_reranker if fold is None or not rerankers else rerankers[fold]
         answer, ms, error = ask(engine, q.question, k)

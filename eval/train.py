@@ -363,8 +363,12 @@ class FoldModels:
     def from_json(cls, data: dict) -> FoldModels:
         return cls(dict(data["fold"]), [Selector.from_json(s) for s in data["selectors"]])
 
+    def fold_of(self, source: str, group: str) -> int | None:
+        """The fold that held out ``group`` (a document) of ``source``, if any."""
+        return self.fold.get(f"{source}:{group}")
+
     def for_group(self, source: str, group: str) -> Selector | None:
-        k = self.fold.get(f"{source}:{group}")
+        k = self.fold_of(source, group)
         return None if k is None else self.selectors[k]
 
 

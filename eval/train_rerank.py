@@ -35,14 +35,15 @@ from answer import associations, rerank
 from answer import selector as selection
 from answer.analysis import analyse
 from answer.citations import check_citations
-from answer.engine import Engine, _asks_signer
+from answer.engine import Choice, Engine, _asks_signer
 from answer.features import INDEX
+from answer.render import Rendered
 from answer.selector import Trees
 from eval import datasets
 from eval.bench import configure_logging
 from eval.bench_qa import contains_gold
 from eval.examples import anchor_labels, item_label
-from eval.scoring import load_questions, score_one
+from eval.scoring import Question, load_questions, score_one
 from eval.train import (
     CONFIDENCE_TREES,
     OWN_FOLDS,
@@ -96,30 +97,44 @@ def _start(store: str) -> None:
     _engine = Engine(Retriever.load(Path(store)), reranker=Trees(0.0, ()))
 
 
+def _look(engine: Engine, question: str, right: Callable[[Rendered], bool] | None
+          ) -> tuple[Choice, list[int], np.ndarray] | None:
+    """What the engine sees for ``question``: its choice, the anchors the reranker looks at, and per
+    anchor whether the answer quoting it is ``right`` (all False without ``right``); None when it
+    has no choice or answers from a fixed place."""
+    q = analyse(question, engine.retriever.documents)
+    retrieval = engine.search(q)
+    choice = engine.choose(q, retrieval) if retrieval.hits else None
+    if choice is None or choice.signed or _asks_signer(q):
+        return None
+    anchors = rerank.looked_at(choice.scores, choice.chosen, choice.listed)
+    correct = np.zeros(len(anchors), dtype=bool)
+    if right is not None:
+        for j, i in enumerate(anchors):
+            rendered = engine.quote(q, i, choice.candidates, choice.units, choice.scores, retrieval, choice.cover)
+            if rendered is not None and not check_citations(rendered.text, rendered.citations):
+                correct[j] = right(rendered)
+    return choice, anchors, correct
+
+
 def look_at_set(name: str) -> list[Looked]:
     """Every question of the set ``name`` (run in a worker holding an engine)."""
     engine = _engine
     assert engine is not None
     out = []
     for item in load_questions(REPO / "eval" / f"{name}.jsonl"):
-        q = analyse(item.question, engine.retriever.documents)
-        retrieval = engine.search(q)
-        choice = engine.choose(q, retrieval) if retrieval.hits else None
-        if choice is None or choice.signed or _asks_signer(q):
+        def right(rendered: Rendered, item: Question = item) -> bool:
+            result = {"answer": rendered.text, "abstained": False,
+                      "citations": [c.to_json() for c in rendered.citations]}
+            return bool(score_one(item, result)["correct"])
+
+        seen = _look(engine, item.question, right if item.answerable else None)
+        if seen is None:
             continue
+        choice, anchors, correct = seen
         label = item_label(item) if item.answerable else None
         shares = np.array([label(u) if label else 0.0 for u in choice.units])
         labels, _ = anchor_labels(choice.units, choice.candidates, shares)
-        anchors = rerank.looked_at(choice.scores, choice.chosen, choice.listed)
-        correct = np.zeros(len(anchors), dtype=bool)
-        if item.answerable:
-            for j, i in enumerate(anchors):
-                rendered = engine.quote(q, i, choice.candidates, choice.units, choice.scores, retrieval, choice.cover)
-                if rendered is None or check_citations(rendered.text, rendered.citations):
-                    continue
-                result = {"answer": rendered.text, "abstained": False,
-                          "citations": [c.to_json() for c in rendered.citations]}
-                correct[j] = score_one(item, result)["correct"]
         out.append(Looked(name, item.question, item.answerable, tuple(c.evidence for c in choice.candidates),
                           labels, choice.x.astype(np.float64), anchors, choice.chosen, choice.listed, correct))
     log.info("%s: %d questions", name, len(out))
@@ -140,17 +155,10 @@ def look_at_uit(cache: Path, folds: FoldModels, file: Path, source: str) -> list
         if selector is None:
             continue
         engine.selector = selector
-        q = analyse(item.question, engine.retriever.documents)
-        retrieval = engine.search(q)
-        choice = engine.choose(q, retrieval) if retrieval.hits else None
-        if choice is None or choice.signed or _asks_signer(q):
+        seen = _look(engine, item.question, lambda rendered, gold=item.answer: contains_gold(rendered.text, gold))
+        if seen is None:
             continue
-        anchors = rerank.looked_at(choice.scores, choice.chosen, choice.listed)
-        correct = np.zeros(len(anchors), dtype=bool)
-        for j, i in enumerate(anchors):
-            rendered = engine.quote(q, i, choice.candidates, choice.units, choice.scores, retrieval, choice.cover)
-            if rendered is not None and not check_citations(rendered.text, rendered.citations):
-                correct[j] = contains_gold(rendered.text, item.answer)
+        choice, anchors, correct = seen
         out.append(Looked(source, item.question, True, (), np.zeros(0), choice.x.astype(np.float64), anchors,
                           choice.chosen, choice.listed, correct, source, group))
     log.info("%s: %d questions", source, len(out))
@@ -190,8 +198,9 @@ def fold_of(lk: Looked, fold: dict[str, int], folds: FoldModels | None) -> int:
     """The fold a question is held out in: its set's for an own set, else its context's fold of the selector."""
     if lk.source == "own":
         return fold[lk.name]
-    assert folds is not None
-    return folds.fold[f"{lk.source}:{lk.group}"]
+    k = folds.fold_of(lk.source, lk.group) if folds is not None else None
+    assert k is not None
+    return k
 
 
 def gained(looked: list[Looked], model: Trees, rows: np.ndarray, owner: np.ndarray, which: np.ndarray
@@ -287,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     tried = []
     for settings in SETTINGS:
         report, models = cross_validate(looked, rows, labels, owner, question_fold, settings)
-        gain = sum(a - b for *_, b, a in report)
+        gain = sum(by_source(report).values())
         log.info("learning rate %s, %d rounds: %+d", settings["learning_rate"], settings["max_iter"], gain)
         tried.append((gain, settings, report, models))
     _, settings, report, models = kept_setting(tried)
