@@ -2,8 +2,8 @@
 
 For every rule of :data:`answer.rules.RULES`, the question sets are answered with all rules on,
 then with that one rule off (``REFORMQA_RULES_OFF``), with the same selector; UIT regulation
-questions are answered by the cross-validation fold models (``make train``), so no question
-is answered by a model that saw it. Prints a markdown table (answer accuracy; for the project's
+questions are answered by the cross-validation fold models, the selector's and the reranker's
+(``make train``), so no question is answered by a model that saw it. Prints a markdown table (answer accuracy; for the project's
 sets also unanswerable abstained) and writes it to ``--out`` if given.
 """
 
@@ -20,7 +20,7 @@ from eval import datasets
 from eval.bench import configure_logging
 from eval.bench_qa import run_uit
 from eval.runner import run_eval
-from eval.train import load_folds
+from eval.train import load_folds, load_rerank_folds
 from index.store import store_dir
 
 log = logging.getLogger("eval.rules")
@@ -36,7 +36,7 @@ def question_sets() -> tuple[str, ...]:
 SETS = question_sets()
 
 
-def _measure(engine: Engine, uit: Engine | None, sets: list[str], folds) -> dict[str, str]:
+def _measure(engine: Engine, uit: Engine | None, sets: list[str], folds, rerankers) -> dict[str, str]:
     cells = {}
     for name in sets:
         summary, _ = run_eval(engine, REPO / "eval" / f"{name}.jsonl")
@@ -44,7 +44,7 @@ def _measure(engine: Engine, uit: Engine | None, sets: list[str], folds) -> dict
         cells[name] = f"{o['answer_accuracy']:.3f} / {o['abstention_recall']:.2f}"
     if uit is not None:
         questions = datasets.uit_questions()
-        outcomes = run_uit(uit, questions, 5, folds)
+        outcomes = run_uit(uit, questions, 5, folds, rerankers=rerankers)
         right = [bool(o.correct) for o in outcomes]
         cells["uit"] = f"{sum(right) / len(right):.3f}"
     return cells
@@ -61,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     store = store_dir(args.store)
     sets = [s for s in args.sets.split(",") if s]
     engine = Engine.from_store(store)
-    uit = folds = None
+    uit = folds = rerankers = None
     if not args.no_uit and datasets.uit_available():
         cache = datasets.cache_dir(store)
-        folds = load_folds(cache)
+        folds, rerankers = load_folds(cache), load_rerank_folds(cache)
         retriever, _ = datasets.build_retriever(datasets.uit_passages(), cache, "uit-reg")
         uit = Engine(retriever)
     columns = [*sets, *(["uit"] if uit is not None else [])]
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     for rule in ["", *RULES]:
         os.environ["REFORMQA_RULES_OFF"] = rule
         log.info("rule off: %s", rule or "(none)")
-        cells = _measure(engine, uit, sets, folds)
+        cells = _measure(engine, uit, sets, folds, rerankers)
         rows.append((rule, cells))
     os.environ.pop("REFORMQA_RULES_OFF", None)
     lines = [
