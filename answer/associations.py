@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ MIN_COUNT = 3  # a pair must be seen with this many answering candidates
 STOP = frozenset(lx.ASKING_WORDS)
 
 
+@lru_cache(maxsize=50_000)  # a corpus's sentences come back question after question
 def words(text: str) -> frozenset[str]:
     """Words and adjacent word pairs (``cong_chuc``) of ``text``, matched as ``match_key`` folds it; no numbers."""
     w = [t for t in re.findall(r"\w+", match_key(text)) if not t.isdigit()]
@@ -56,9 +57,17 @@ class Associations:
         out = np.zeros(len(texts), dtype=np.float32)
         if not rows:
             return out
+        found: dict[str, list[tuple[int, float]]] = {}  # answer word → (row, weight)
+        for j, row in enumerate(rows):
+            for b, w in row.items():
+                found.setdefault(b, []).append((j, w))
         for i, text in enumerate(texts):
-            new = words(text) - asked
-            out[i] = sum(max((row[b] for b in row.keys() & new), default=0.0) for row in rows) / len(asked)
+            best = [0.0] * len(rows)
+            for b in words(text) - asked:
+                for j, w in found.get(b, ()):
+                    if w > best[j]:
+                        best[j] = w
+            out[i] = sum(best) / len(asked)
         return out
 
     def to_json(self) -> dict:

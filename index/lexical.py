@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -30,6 +31,7 @@ K1 = 1.2
 B = 0.75
 
 
+@lru_cache(maxsize=50_000)  # the same sentences are normalised question after question
 def normalise(text: str) -> str:
     """Lower-case NFC text with footnote markers removed and tone placement folded."""
     return fold_tone_placement(nfc(strip_superscripts(text))).lower()
