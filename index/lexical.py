@@ -31,15 +31,20 @@ K1 = 1.2
 B = 0.75
 
 
-@lru_cache(maxsize=50_000)  # the same sentences are normalised question after question
-def normalise(text: str) -> str:
-    """Lower-case NFC text with footnote markers removed and tone placement folded."""
+def _normalised(text: str) -> str:
     return fold_tone_placement(nfc(strip_superscripts(text))).lower()
 
 
-def tokenize(text: str, bigrams: bool = True) -> list[str]:
-    """Syllables, syllable bigrams, and whole tokens for ``1118/qđ-ubnd``, ``điều_12``, ``34.881``."""
-    key = normalise(text)
+@lru_cache(maxsize=50_000)  # the same sentences are normalised question after question
+def normalise(text: str) -> str:
+    """Lower-case NFC text with footnote markers removed and tone placement folded."""
+    return _normalised(text)
+
+
+def tokenize(text: str, bigrams: bool = True, *, cached: bool = True) -> list[str]:
+    """Syllables, syllable bigrams, and whole tokens for ``1118/qđ-ubnd``, ``điều_12``, ``34.881``.
+    An index build passes ``cached=False``: its texts are seen once and would only fill the cache."""
+    key = normalise(text) if cached else _normalised(text)
     tokens = [m.group().rstrip(".,;:-") for m in _DOC_NUMBER.finditer(key)]
     tokens += [f"{a}_{b}" for a, b in _STRUCTURE.findall(key)]
     tokens += [re.sub(r"[.,]", ".", m.group()) for m in _NUMBER.finditer(key)]
@@ -91,7 +96,7 @@ class BM25:
     def from_texts(cls, texts: Iterable[str], k1: float = K1, b: float = B) -> BM25:
         """BM25 over :func:`tokenize` of each text, holding token ids rather than strings meanwhile."""
         vocab: dict[str, int] = {}
-        ids = [[vocab.setdefault(t, len(vocab)) for t in tokenize(text)] for text in texts]
+        ids = [[vocab.setdefault(t, len(vocab)) for t in tokenize(text, cached=False)] for text in texts]
         self = cls.__new__(cls)
         self._index(ids, vocab, k1, b)
         return self

@@ -234,7 +234,7 @@ def sync(config: QdrantConfig, data: IndexData, build: str) -> int:
                 if qc.collection_exists(name):
                     qc.delete_collection(name)
         _ensure_collections(qc, config, data.dim or 1, models)
-        tokens = [tokenize(p.search_text) for p in data.passages]
+        tokens = [tokenize(p.search_text, cached=False) for p in data.passages]
         avg_len = float(np.mean([len(t) for t in tokens])) if tokens else 0.0
         wanted = {point_id(p): i for i, p in enumerate(data.passages)}
         present = set(_point_ids(qc, config.passages))

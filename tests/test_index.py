@@ -21,7 +21,7 @@ from index.builder import embed_text, ingest
 from index.cache import BoundedCache
 from index.dense import VectorIndex
 from index.embeddings import embed_query
-from index.lexical import tokenize
+from index.lexical import BM25, normalise, tokenize
 from index.retriever import Mode, Retriever
 from index.sentences import search_text
 from tests.conftest import CORPUS, ROOT
@@ -49,6 +49,16 @@ def test_tokens_keep_numbers_and_fold_vietnamese():
     tokens = tokenize("Theo Quyết định số 1118/QĐ-UBND, Điều 12 và 34.881 hồ sơ; hòa")
     assert "1118/qđ-ubnd" in tokens and "điều_12" in tokens and "34.881" in tokens
     assert tokenize("hòa") == tokenize("hoà") == tokenize("Ho\u0300a".lower())
+
+
+def test_an_index_build_leaves_the_question_path_cache_alone():
+    """Texts indexed once must not fill the cache kept for the sentences questions come back to."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.md"))]
+    normalise.cache_clear()
+    built = BM25.from_texts(texts)
+    assert normalise.cache_info().currsize == 0
+    assert np.array_equal(built.scores(tokenize("công chức")), BM25([tokenize(t) for t in texts]).scores(tokenize("công chức")))
+    assert normalise.cache_info().currsize > 0  # the same tokens, through the cache
 
 
 def test_retrieval_can_be_limited_to_documents(any_retriever: Retriever):
