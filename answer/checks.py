@@ -123,8 +123,9 @@ def other_level(q: QuestionAnalysis, key: str) -> bool:
 
 def shows_figure(q: QuestionAnalysis, text: str, notes: str = "") -> bool:
     """A question asking a figure ("bao nhiêu", "mấy") is answered only by a quote that shows one: a
-    number (with the asked unit), a number in words before the asked unit, or before any unit when
-    none is asked ("quá hai lần"), or a fraction for a share ("trên 2/3 số phiếu"). A
+    number (with the asked unit), a number in words before the asked unit (before a unit of time
+    for "bao lâu": "chậm nhất một tháng"), or before any unit or the thing counted when none is
+    asked ("quá hai lần", "mấy cố vấn": "có một cố vấn"), or a fraction for a share ("trên 2/3 số phiếu"). A
     question that asks for the items of a list ("theo những mức nào") is not held to it. A question
     asking which day, month or year is answered only by a quote (or the footnotes it cites,
     ``notes``) that holds one: a date, or a number the question does not already give."""
@@ -137,10 +138,16 @@ def shows_figure(q: QuestionAnalysis, text: str, notes: str = "") -> bool:
     key = normalise(text)
     if q.unit == "%":  # a share may be written as a fraction: "trên 2/3 số phiếu"
         return bool(_FRACTION.search(key))
-    if q.unit != "thời gian":  # a number in words before the asked unit, or before any unit if none is asked
-        units = re.escape(q.unit) if q.unit else "|".join(sorted(lx.UNITS - {"%"}, key=len, reverse=True))
-        return bool(re.search(rf"(?<!\w){lx.NUMBER_WORD}(?:\s+{lx.NUMBER_WORD})*\s+(?:{units})(?!\w)", key))
-    return False
+    # a number in words before the asked unit (a unit of time for "bao lâu"), or before any unit or
+    # the thing counted ("mấy cố vấn": "một cố vấn") if no unit is asked
+    if q.unit == "thời gian":
+        units = "|".join(sorted(lx.TIME_UNITS, key=len, reverse=True))
+    elif q.unit:
+        units = re.escape(q.unit)
+    else:
+        units = "|".join([*sorted(lx.UNITS - {"%"}, key=len, reverse=True), *([re.escape(" ".join(q.counted))]
+                                                                            if q.counted else [])])
+    return bool(re.search(rf"(?<!\w){lx.NUMBER_WORD}(?:\s+{lx.NUMBER_WORD})*\s+(?:{units})(?!\w)", key))
 
 
 _FRACTION = re.compile(r"(?<![\w/])\d+/\d+(?![\w/])")

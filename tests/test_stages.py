@@ -260,6 +260,12 @@ def test_a_figure_is_shown_in_digits_or_in_words_before_the_asked_unit():
     written_out = "d) Thời hạn giải quyết: Trong 10 (mười) ngày, kể từ ngày nhận đủ hồ sơ."  # the law's own spelling
     assert shows_figure(days, written_out) and not shows_figure(days, "Trong 10 (mười) tháng kể từ ngày nhận.")
     assert [written_out[a:b] for a, b in highlights(days, written_out)] == ["10 (mười) ngày"]
+    advisers = analyse("Mỗi lớp sinh viên có mấy cố vấn?")  # no unit asked: the thing counted, in words
+    assert shows_figure(advisers, "Mỗi lớp sinh viên có một Cố vấn học tập.")
+    assert not shows_figure(advisers, "Cố vấn học tập do Trưởng khoa phân công.")
+    notice = analyse("Trường phải thông báo cho gia đình chậm nhất là bao lâu?")  # a duration, in words
+    assert shows_figure(notice, "Trường thông báo cho gia đình chậm nhất một tháng sau khi có quyết định.")
+    assert not shows_figure(notice, "Trường thông báo cho gia đình sau khi có quyết định.")
     trips = analyse("Không bắt người dân đi lại quá mấy lần?")
     assert shows_figure(trips, "không để cá nhân phải đi lại bổ sung hồ sơ quá hai lần cho một vụ việc")
     # a source's own bracketed number is a figure, not a citation marker
