@@ -142,3 +142,23 @@ def test_the_setting_kept_is_the_best_that_loses_on_no_source():
     assert train_rerank.by_source(tried(30, -5, 0.4)[2]) == {"own": 30, "uit-reg": -5}
     assert train_rerank.kept_setting([tried(10, 2, 0.1), tried(30, -5, 0.4), tried(20, 0, 0.2)])[1]["learning_rate"] == 0.2
     assert train_rerank.kept_setting([tried(10, -2, 0.1), tried(30, -5, 0.4)])[1]["learning_rate"] == 0.4
+
+
+def test_averaged_trees_read_as_the_mean_of_their_members():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 4))
+    y = (x[:, 0] + 0.5 * x[:, 1] + rng.normal(scale=0.5, size=400) > 0).astype(int)
+    settings = {"max_iter": 30, "learning_rate": 0.1, "max_leaf_nodes": 7, "early_stopping": False, "random_state": 0}
+    members = [train.fit_trees(x[part], y[part], settings) for part in (slice(0, 200), slice(200, 400), slice(None))]
+    mean = Trees.averaged(members)
+    assert len(mean.trees) == sum(len(m.trees) for m in members)
+    assert np.allclose(mean.logit(x), np.mean([m.logit(x) for m in members], axis=0))
+    assert not np.allclose(mean.logit(x), members[0].logit(x))  # the members differ, so the mean is new
+    again = Trees.from_json(json.loads(json.dumps(mean.to_json())))
+    assert np.allclose(again.logit(x), mean.logit(x))
+
+
+def test_the_committed_reranker_averages_the_model_on_all_rows_with_its_fold_models():
+    data = json.loads(rerank.MODEL_PATH.read_text(encoding="utf-8"))
+    assert data["meta"]["members"] == 1 + train.OWN_FOLDS
+    assert len(data["trees"]) == data["meta"]["members"] * data["meta"]["rounds"]
