@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from eval import datasets
+from eval.load import percentile
 from eval.runner import DEFAULT_QUESTIONS
 from eval.scoring import Question, load_questions
 from index import store as index_store
@@ -410,15 +411,6 @@ def retrieval_section(store: Path, questions: Path, external: bool) -> str:
 
 
 # --- (b) cost ---------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    pos = (len(ordered) - 1) * q / 100
-    lo, hi = int(pos), min(int(pos) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
 def timed_ms(fn: Callable[[], Any]) -> float:

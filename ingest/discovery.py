@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.source import file_kind
+
 log = logging.getLogger(__name__)
 
 _NO_ACCESS = (
@@ -73,7 +75,7 @@ def discover(paths: Iterable[Path]) -> Discovery:
         elif stat.S_ISREG(info.st_mode):
             _add(given.resolve(), given.name, found, seen)
         else:  # named explicitly, yet never read: a pipe or a device would never end
-            found.failed.append((str(given), f"{given}: {_special(info.st_mode)}, not a document file"))
+            found.failed.append((str(given), f"{given}: {file_kind(info.st_mode)}, not a document file"))
     return found
 
 
@@ -126,7 +128,7 @@ def _walk(root: Path, folder: Path, found: Discovery, seen: set[Path], open_dirs
         elif stat.S_ISREG(info.st_mode):
             _add(path.resolve(), path.relative_to(root).as_posix(), found, seen)
         else:
-            found.skipped.append((str(path), f"{path}: {_special(info.st_mode)}, not a document"))
+            found.skipped.append((str(path), f"{path}: {file_kind(info.st_mode)}, not a document"))
 
 
 def _hidden(name: str) -> str:
@@ -136,12 +138,3 @@ def _hidden(name: str) -> str:
         return "an Office lock file (~$), not a document (tệp khoá của Office, bỏ qua)"
     return ""
 
-
-def _special(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a special file"

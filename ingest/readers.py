@@ -23,7 +23,7 @@ from lxml import etree
 from pypdf import PageObject, PdfReader
 
 from ingest import limits
-from ingest.source import IngestError, SourceText
+from ingest.source import IngestError, SourceText, file_kind
 from ingest.vietnamese import to_superscript
 from ingest.vni import looks_vni, vni_to_unicode
 
@@ -741,7 +741,7 @@ def _read_bytes(path: Path) -> bytes:
         raise IngestError(path, f"cannot open the file ({exc.strerror or exc}) (không mở được tệp)") from None
     if not stat.S_ISREG(info.st_mode):
         raise IngestError(
-            path, f"not a regular file (it is {_file_kind(info.st_mode)}); add the document file itself "
+            path, f"not a regular file (it is {file_kind(info.st_mode)}); add the document file itself "
             "(không phải tệp thông thường; hãy thêm chính tệp văn bản)"
         )
     if info.st_size > limits.MAX_FILE_BYTES:
@@ -766,17 +766,6 @@ _NO_PERMISSION = (
     "to a folder you can read (không có quyền đọc tệp; hãy xin quyền đọc hoặc sao chép tệp sang thư mục khác)"
 )
 
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
 
 
 def _convert_vni(source: SourceText) -> None:
