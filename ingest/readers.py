@@ -767,7 +767,6 @@ _NO_PERMISSION = (
 )
 
 
-
 def _convert_vni(source: SourceText) -> None:
     """Unicode text still in a VNI font (a .docx or UTF-8 file typed with VNI-Times) is converted."""
     whole = "\n".join([source.text, *source.footnotes.values()])
