@@ -48,6 +48,7 @@ bench: $(STAMP) index
 train: $(STAMP) index
 	$(BIN)/python -m eval.train --store $(STORE)
 	$(BIN)/python -m eval.train_rerank --store $(STORE)
+	$(BIN)/python -m eval.train_second --store $(STORE)
 
 bench-qa: $(STAMP)
 	$(BIN)/python -m eval.bench_qa

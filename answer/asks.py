@@ -63,7 +63,7 @@ def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
     if place is not None:
         return place
     others = [anchors[i] for i in np.argsort(-scores, kind="stable")[:TOP]]
-    others = [c for c in others if _beside(unit, c)]
+    others = [c for c in others if beside(unit, c)]
     wanted = Counter((p.kind, p.unit) for p in q.asks if p.kind in MARKED)
     covers = [coverage(part, retriever) for part in q.asks]
     # the part the unit covers least first: of two parts asking the same kind, it is the open one
@@ -82,7 +82,7 @@ def second_unit(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
     return None
 
 
-def _beside(unit: Candidate, c: Candidate) -> bool:
+def beside(unit: Candidate, c: Candidate) -> bool:
     """``c`` may be quoted beside ``unit``: the same document, no sentence in common, not a title."""
     return c.hit.passage.doc_id == unit.hit.passage.doc_id and not set(unit.sentences) & set(c.sentences) \
         and not is_title(c)
@@ -120,7 +120,7 @@ def by_selector(q: QuestionAnalysis, unit: Candidate, anchors: Sequence[Candidat
     """
     quoted = set(unit.sentences)
     own = [i for i, c in enumerate(anchors) if set(c.sentences) <= quoted]
-    others = [i for i, c in enumerate(anchors) if _beside(unit, c)]
+    others = [i for i, c in enumerate(anchors) if beside(unit, c)]
     if len(q.asks) < 2 or not own or not others:
         return None
     lead, chosen = MARGIN, None

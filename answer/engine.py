@@ -1,4 +1,4 @@
-"""The answering engine: analyse → search → gather → check → score → select → rerank → render → cite.
+"""The answering engine: analyse → search → gather → check → score → select → rerank → render → second quote → cite.
 
 One code path serves ``reformqa ask``, ``reformqa eval`` and the chat app. Each stage is a
 plain function of its own module; this one only wires them and decides to abstain.
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from answer import rerank, rules
+from answer import rerank, rules, second
 from answer import selector as selection
 from answer.analysis import AnswerKind, QuestionAnalysis, analyse
 from answer.asks import MARGIN, second_unit
@@ -91,11 +91,13 @@ class Engine:
     """Holds a loaded :class:`Retriever` and the selector; ``ask`` is cheap after the first call."""
 
     def __init__(self, retriever: Retriever, generator: Any | None = None,
-                 selector: selection.Selector | None = None, reranker: selection.Trees | None = None) -> None:
+                 selector: selection.Selector | None = None, reranker: selection.Trees | None = None,
+                 gate: second.Gate | None = None) -> None:
         self.retriever = retriever
         self.generator = generator
         self.selector = selector or selection.load()
         self.reranker = reranker or rerank.load()
+        self.gate = gate or second.load()  # None: no learned second quote
         self._lock = threading.Lock()
         self.check_failures = 0  # over the engine's life, for eval
 
@@ -173,7 +175,7 @@ class Engine:
         if unsigned or (confidence < self.selector.threshold and not choice.sure):
             return self._abstain(q, hits, confidence, evidence=evidence)
         for i in order[: FALLBACKS + 1]:
-            rendered = self.quote(q, i, candidates, units, scores, retrieval, cover)
+            rendered = self.quote(q, i, candidates, units, scores, retrieval, cover, confidence)
             if rendered is None:
                 return self._abstain(q, hits, confidence, failures, evidence)
             problems = check_citations(rendered.text, rendered.citations)
@@ -186,10 +188,29 @@ class Engine:
         return self._abstain(q, hits, confidence, failures, evidence)
 
     def quote(self, q: QuestionAnalysis, i: int, candidates: list[Candidate], units: list[Candidate],
-              scores: np.ndarray, retrieval: Retrieval, cover: Callable[[Candidate], float]) -> Rendered | None:
-        """The answer the engine gives when it quotes anchor ``i``: the unit it expands to, and a
-        second quote for a part of the question the unit leaves open; None when a question asking
-        a figure gets a quote without one (rule ``figure-shown``)."""
+              scores: np.ndarray, retrieval: Retrieval, cover: Callable[[Candidate], float],
+              confidence: float | None = None) -> Rendered | None:
+        """The answer the engine gives when it quotes anchor ``i`` (:meth:`quoted_units`). Given the
+        answer's ``confidence``, a unit quoted alone may take a second one the learned gate asks
+        for (:mod:`answer.second`); without it (as when the reranker is trained), it never does."""
+        quoted = self.quoted_units(q, i, candidates, units, scores, retrieval, cover)
+        if quoted is None:
+            return None
+        rendered = render(q, quoted, self.retriever.passages)
+        if confidence is None or len(quoted) > 1 or self.gate is None:
+            return rendered
+        proposal = second.propose(q, quoted[0], i, candidates, units, scores, cover, confidence, len(rendered.text))
+        if not second.wanted(self.gate, proposal):
+            return rendered
+        assert proposal is not None
+        return render(q, second.together(quoted[0], proposal.unit), self.retriever.passages)
+
+    def quoted_units(self, q: QuestionAnalysis, i: int, candidates: list[Candidate], units: list[Candidate],
+                     scores: np.ndarray, retrieval: Retrieval, cover: Callable[[Candidate], float]
+                     ) -> list[Candidate] | None:
+        """What quoting anchor ``i`` shows: the unit it expands to, and a second quote for a part of
+        the question the unit leaves open (rule ``two-asks``); None when a question asking a figure
+        gets a quote without one (rule ``figure-shown``)."""
         unit = expand(q, candidates[i], units, cover)
         unit.score = float(scores[i])
         quoted = [unit]
@@ -197,11 +218,11 @@ class Engine:
         if extra is not None:
             wider = expand(q, extra, units, cover)
             extra = extra if set(wider.sentences) & set(unit.sentences) else wider
-            quoted = sorted([unit, extra], key=lambda u: u.segments[0].sentence)
+            quoted = [unit, extra]
         notes = "\n".join(f.text for u in quoted for f in u.footnotes)
         if not shows_figure(q, "\n".join(u.text for u in quoted), notes):
             return None
-        return render(q, quoted, self.retriever.passages)
+        return quoted if len(quoted) == 1 else second.together(*quoted)
 
     def _answered(self, q: QuestionAnalysis, rendered: Rendered, hits: list[ScoredPassage], confidence: float,
                   failures: int) -> Answer:

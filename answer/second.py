@@ -1,0 +1,101 @@
+"""A second quote when the first may miss part of the answer, decided by a learned gate.
+
+After the reranker has picked the anchor to quote, the best other anchor of the same document
+(by the selector's score among its best :data:`LOOK`, sharing no sentence with the quoted unit,
+not a title) may hold what the first leaves out: the reranker and the selector disagree, or the
+question asks two things the first answers one of. Gradient-boosted trees, trained by ``make
+train`` (``eval/train_second.py``) on the engine's own answers to the question sets others wrote
+over ``corpus/``, estimate from the question and the two units whether the first answer is wrong
+and the two together right; above the threshold chosen out of fold, the second is quoted too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from answer.analysis import AnswerKind, QuestionAnalysis
+from answer.asks import beside
+from answer.candidates import Candidate
+from answer.expand import expand
+from answer.selector import ModelError, Trees
+from index.lexical import tokenize
+
+MODEL_PATH = Path(__file__).with_name("second.json")
+LOOK = 5  # the selector's best anchors (after the quoted one) looked at
+FEATURES = ("confidence", "first_score", "behind", "second_score", "rank", "second_chars", "second_adds",
+            "second_cover", "first_cover", "parts", "answer_chars", "cover_gain",
+            *(f"kind_{k.value}" for k in AnswerKind))
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The trees and the probability above which the second unit is quoted."""
+
+    trees: Trees
+    threshold: float
+
+    def to_json(self, meta: dict | None = None) -> dict:
+        return {"features": list(FEATURES), "threshold": self.threshold, "trees": self.trees.to_json(),
+                **({"meta": meta} if meta else {})}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Gate:
+        if data.get("features") != list(FEATURES):
+            raise ModelError("the second-quote model was trained on other features: run `make train`")
+        return cls(Trees.from_json(data["trees"]), float(data["threshold"]))
+
+
+@cache
+def load(path: Path = MODEL_PATH) -> Gate | None:
+    """The committed gate (None without a model file: no second quote is added)."""
+    if not path.is_file():
+        return None
+    return Gate.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The unit that might be quoted second, and the gate's row for it."""
+
+    unit: Candidate
+    row: np.ndarray
+
+
+def propose(q: QuestionAnalysis, unit: Candidate, quoted: int, candidates: Sequence[Candidate],
+            units: Sequence[Candidate], scores: np.ndarray, cover: Callable[[Candidate], float],
+            confidence: float, answer_chars: int) -> Proposal | None:
+    """The best other anchor of ``unit``'s document among the selector's best :data:`LOOK`
+    (expanded as a second quote is), with its features; None if there is none."""
+    order = [int(i) for i in np.argsort(-scores, kind="stable") if i != quoted][:LOOK]
+    for rank, i in enumerate(order):
+        if not beside(unit, candidates[i]):
+            continue
+        wider = expand(q, candidates[i], list(units), cover)
+        second = candidates[i] if set(wider.sentences) & set(unit.sentences) else wider
+        asked = set(tokenize(q.focus))
+        first, other = set(tokenize(unit.evidence)), set(tokenize(second.evidence))
+        share = max(1, len(asked))
+        row = [confidence, scores[quoted], scores[quoted] - scores[i], scores[i], rank, len(second.evidence) / 100,
+               len((asked & other) - first) / share, len(asked & other) / share, len(asked & first) / share,
+               len(q.asks), answer_chars / 100, (len(asked & other) - len(asked & first)) / share,
+               *(float(q.kind == k) for k in AnswerKind)]
+        return Proposal(second, np.array(row, dtype=np.float64))
+    return None
+
+
+def together(first: Candidate, other: Candidate) -> list[Candidate]:
+    """Two units in document order, as they are quoted."""
+    return sorted([first, other], key=lambda u: u.segments[0].sentence)
+
+
+def wanted(gate: Gate | None, proposal: Proposal | None) -> bool:
+    """Whether the gate quotes the proposed unit too."""
+    if gate is None or proposal is None:
+        return False
+    return float(gate.trees.probability(proposal.row)[0]) >= gate.threshold
