@@ -170,9 +170,8 @@ class Engine:
         failures = 0
         confidence = self.selector.confidence(x, scores, choice.chosen)
         order = [choice.quoted, *(int(i) for i in np.argsort(-scores, kind="stable") if i != choice.quoted)]
-        unsigned = not choice.signed and _asks_signer(q)  # only a signature block says who signed
         evidence = [u.evidence for u in units]
-        if unsigned or (confidence < self.selector.threshold and not choice.sure):
+        if self.abstains(q, choice, confidence):
             return self._abstain(q, hits, confidence, evidence=evidence)
         for i in order[: FALLBACKS + 1]:
             rendered = self.quote(q, i, candidates, units, scores, retrieval, cover, confidence)
@@ -186,6 +185,13 @@ class Engine:
             failures += 1
             log.error("citation check failed (%s) for %r; trying the next candidate", problems, q.text[:120])
         return self._abstain(q, hits, confidence, failures, evidence)
+
+    def abstains(self, q: QuestionAnalysis, choice: Choice, confidence: float) -> bool:
+        """Whether the engine abstains on ``choice``: a question asking who signed a document without
+        its signature block chosen (only that says who signed), or a confidence under the threshold
+        when the question does not name the place it asks about."""
+        unsigned = not choice.signed and _asks_signer(q)
+        return unsigned or (confidence < self.selector.threshold and not choice.sure)
 
     def quote(self, q: QuestionAnalysis, i: int, candidates: list[Candidate], units: list[Candidate],
               scores: np.ndarray, retrieval: Retrieval, cover: Callable[[Candidate], float],

@@ -28,6 +28,7 @@ import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -118,17 +119,19 @@ def _look(engine: Engine, question: str, right: Callable[[Rendered], bool] | Non
     return choice, anchors, correct
 
 
+def answer_right(item: Question, rendered: Rendered) -> bool:
+    """Whether ``rendered``, given as the answer to ``item``, is right by ``eval``'s scorer."""
+    result = {"answer": rendered.text, "abstained": False, "citations": [c.to_json() for c in rendered.citations]}
+    return bool(score_one(item, result)["correct"])
+
+
 def look_at_set(name: str) -> list[Looked]:
     """Every question of the set ``name`` (run in a worker holding an engine)."""
     engine = _engine
     assert engine is not None
     out = []
     for item in load_questions(REPO / "eval" / f"{name}.jsonl"):
-        def right(rendered: Rendered, item: Question = item) -> bool:
-            result = {"answer": rendered.text, "abstained": False,
-                      "citations": [c.to_json() for c in rendered.citations]}
-            return bool(score_one(item, result)["correct"])
-
+        right = partial(answer_right, item)
         seen = _look(engine, item.question, right if item.answerable else None)
         if seen is None:
             continue
@@ -353,9 +356,15 @@ def write_section(path: Path, looked: list[Looked], folds: list[tuple[int, str, 
         f"The committed model averages {meta['members']} members: the model on all rows and the kept setting's "
         "fold models (the fold figures above are single members').", "",
     ]
+    replace_section(path, SECTION, lines)
+
+
+def replace_section(path: Path, heading: str, lines: list[str]) -> None:
+    """Write ``lines`` (starting with ``heading``) as the last section of the report at ``path``,
+    in place of that section and anything after it."""
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if SECTION in text:
-        text = text[: text.index(SECTION)]
+    if heading in text:
+        text = text[: text.index(heading)]
     path.write_text(text.rstrip("\n") + "\n\n" + "\n".join(lines), encoding="utf-8")
 
 

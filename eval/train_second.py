@@ -25,11 +25,12 @@ import numpy as np
 from answer import second
 from answer.analysis import analyse
 from answer.citations import check_citations
-from answer.engine import Engine, _asks_signer
-from answer.render import Rendered, render
+from answer.engine import Engine
+from answer.render import render
 from eval.bench import configure_logging
-from eval.scoring import Question, load_questions, score_one
+from eval.scoring import load_questions
 from eval.train import CONFIDENCE_TREES, OWN_FOLDS, OWN_SETS, REPORT, fit_trees
+from eval.train_rerank import answer_right, replace_section
 from index.retriever import Retriever
 from index.store import store_dir
 
@@ -60,11 +61,6 @@ def _start(store: str) -> None:
     _engine.gate = None  # the answers as they are without a second quote
 
 
-def _right(item: Question, rendered: Rendered) -> bool:
-    result = {"answer": rendered.text, "abstained": False, "citations": [c.to_json() for c in rendered.citations]}
-    return bool(score_one(item, result)["correct"])
-
-
 def look_at_set(name: str) -> list[Row]:
     """The gate's rows for the answerable questions of set ``name`` (run in a worker)."""
     engine = _engine
@@ -79,8 +75,8 @@ def look_at_set(name: str) -> list[Row]:
         if choice is None:
             continue
         confidence = engine.selector.confidence(choice.x, choice.scores, choice.chosen)
-        if _asks_signer(q) and not choice.signed or (confidence < engine.selector.threshold and not choice.sure):
-            continue  # abstained
+        if engine.abstains(q, choice, confidence):
+            continue
         args = (q, choice.quoted, choice.candidates, choice.units, choice.scores, retrieval, choice.cover)
         quoted = engine.quoted_units(*args)
         if quoted is None or len(quoted) > 1:
@@ -93,8 +89,8 @@ def look_at_set(name: str) -> list[Row]:
         if proposal is None:
             continue
         both = render(q, second.together(quoted[0], proposal.unit), engine.retriever.passages)
-        right = _right(item, alone)
-        rows.append(Row(name, proposal.row, not right and _right(item, both), right))
+        right = answer_right(item, alone)
+        rows.append(Row(name, proposal.row, not right and answer_right(item, both), right))
     log.info("%s: %d rows", name, len(rows))
     return rows
 
@@ -156,10 +152,7 @@ def write_section(path: Path, rows: list[Row], table: list[tuple[float, int, int
         "| threshold | added | wrong made right |", "|---|---|---|",
         *(f"| {t} | {added} | {fixed} |" for t, added, fixed in table), "",
     ]
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if SECTION in text:
-        text = text[: text.index(SECTION)]
-    path.write_text(text.rstrip("\n") + "\n\n" + "\n".join(lines), encoding="utf-8")
+    replace_section(path, SECTION, lines)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def test_the_gate_takes_the_second_only_above_its_threshold():
     assert not second.wanted(None, proposal) and not second.wanted(_gate(3.0), None)
 
 
-def test_the_model_file_round_trips_and_refuses_other_features(tmp_path):
+def test_the_model_file_round_trips_and_refuses_other_features():
     gate = _gate(0.25, 0.35)
     data = json.loads(json.dumps(gate.to_json({"rows": 1})))
     again = second.Gate.from_json(data)
