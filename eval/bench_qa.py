@@ -224,28 +224,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, default=None, help="only N questions of each set (ALQAC: spread over its question types)")
     p.add_argument("--k", type=int, default=DEFAULT_K, help=f"passages per question (default {DEFAULT_K})")
     p.add_argument("--out", type=Path, default=RESULTS, help="results file (default docs/bench.md)")
-    return p.parse_args(argv)
+    p.add_argument("--sets", default="alqac,uit", help="which sets to run, comma-separated (default alqac,uit)")
+    args = p.parse_args(argv)
+    args.sets = {s.strip().lower() for s in args.sets.split(",") if s.strip()}
+    if not args.sets or args.sets - {"alqac", "uit"}:
+        p.error("--sets takes alqac, uit or both")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging()
     root, cache = datasets.bench_dir(), datasets.cache_dir(store_dir(args.store))
-    if not (datasets.alqac_available(root) or datasets.uit_available(root)):
+    alqac = "alqac" in args.sets and datasets.alqac_available(root)
+    uit = "uit" in args.sets and datasets.uit_available(root)
+    if not (alqac or uit):
         log.error("no benchmarks in %s (set %s)", root, datasets.ENV_BENCH)
         return 2
     t_start, load0 = time.perf_counter(), os.getloadavg()
     parts = ["## `make bench-qa`: external QA sets through `Engine.ask`", ""]
     if args.limit:
         parts += [f"**Quick run: {args.limit} questions of each set only.**", ""]
-    if datasets.alqac_available(root):
+    if alqac:
         t0 = time.perf_counter()
         retriever, _ = datasets.build_retriever(datasets.alqac_passages(root), cache, "alqac")
         questions = spread(datasets.alqac_questions(root), args.limit)
         outcomes = run_alqac(Engine(retriever), questions, args.k)
         parts += [report("ALQAC 2023 train.json", outcomes, args.k, ALQAC_NOTE),
                   f"_ALQAC: {time.perf_counter() - t0:.0f} s._", ""]
-    if datasets.uit_available(root):
+    if uit:
         t0 = time.perf_counter()
         retriever, _ = datasets.build_retriever(datasets.uit_passages(root), cache, "uit-reg")
         folds, rerankers = load_folds(cache), load_rerank_folds(cache)

@@ -151,6 +151,16 @@ def test_write_section_replaces_only_its_own_section(tmp_path: Path):
     assert text.count("<!-- bench:start -->") == 1
 
 
+def test_bench_qa_runs_the_sets_asked_for():
+    from eval.bench_qa import parse_args
+
+    assert parse_args([]).sets == {"alqac", "uit"}
+    assert parse_args(["--sets", " UIT "]).sets == {"uit"}
+    for bad in ("uit,squad", ","):
+        with pytest.raises(SystemExit):
+            parse_args(["--sets", bad])
+
+
 def test_a_failing_question_is_recorded_not_raised():
     from eval.bench_qa import ask, outcome, summary_rows
 
