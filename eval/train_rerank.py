@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from answer import associations, rerank
+from answer import associations, rerank, second
 from answer import selector as selection
 from answer.analysis import analyse
 from answer.citations import check_citations
@@ -95,8 +95,9 @@ _engine: Engine | None = None
 
 def _start(store: str) -> None:
     global _engine
-    # the reranker being trained plays no part: only the choices before it (chosen, listed) are read
-    _engine = Engine(Retriever.load(Path(store)), reranker=Trees(0.0, ()))
+    # the reranker being trained plays no part: only the choices before it (chosen, listed) are read; nor
+    # does the second quote (a later step, whose model may be stale)
+    _engine = Engine(Retriever.load(Path(store)), reranker=Trees(0.0, ()), gate=second.NEVER)
 
 
 def _look(engine: Engine, question: str, right: Callable[[Rendered], bool] | None
@@ -150,7 +151,7 @@ def look_at_uit(cache: Path, folds: FoldModels, file: Path, source: str) -> list
     of the fold that held out its context; an answer is right when it holds the gold span."""
     passages = datasets.uit_passages(None, file)
     retriever, _ = datasets.build_retriever(passages, cache, source)
-    engine = Engine(retriever, reranker=Trees(0.0, ()))
+    engine = Engine(retriever, reranker=Trees(0.0, ()), gate=second.NEVER)
     by_id = {p.id: p.doc_id for p in passages}
     out = []
     for item in datasets.uit_questions(None, file):

@@ -3,7 +3,8 @@
 Every answerable question of the sets others wrote over ``corpus/`` (:data:`eval.train.OWN_SETS`)
 is answered as ``Engine.ask`` answers it, with the selector and reranker the first two steps
 wrote and no second quote. Where the answer quotes one unit, each unit proposed beside it (the
-best other anchor of its document, the best anchor of another document) is a row, labelled 1
+best other anchor of its document, the best anchor of another document, the sentences right
+after and before it) is a row, labelled 1
 when the answer is wrong and the two units quoted together are right. Gradient-boosted trees
 (the confidence model's settings) learn the label; an answer takes its likeliest proposal, and
 the threshold is the lowest at which, out of fold (the own sets dealt into folds of sets), at
@@ -28,7 +29,6 @@ from answer.analysis import analyse
 from answer.citations import check_citations
 from answer.engine import Engine
 from answer.render import render
-from answer.selector import Trees
 from eval.bench import configure_logging
 from eval.scoring import load_questions
 from eval.train import CONFIDENCE_TREES, OWN_FOLDS, OWN_SETS, REPORT, fit_trees
@@ -44,7 +44,6 @@ WORKERS = 2
 GRID = tuple(round(0.05 * k, 2) for k in range(1, 20))  # thresholds tried
 PRECISION = 0.5  # at least this share of the second quotes added must turn a wrong answer right
 MIN_ADDED = 10  # out of fold, at a threshold that adds fewer, the share says little
-NEVER = second.Gate(Trees(0.0, ()), 2.0)  # a gate that never quotes a second unit
 
 
 @dataclass
@@ -62,7 +61,7 @@ _engine: Engine | None = None
 def _start(store: str) -> None:
     global _engine
     # the answers as they are without a second quote: the gate being trained is never read (it may be stale)
-    _engine = Engine(Retriever.load(Path(store)), gate=NEVER)
+    _engine = Engine(Retriever.load(Path(store)), gate=second.NEVER)
     _engine.gate = None
 
 
@@ -159,15 +158,20 @@ def write_section(path: Path, rows: list[Row], table: list[tuple[float, int, int
     answers = {(r.name, r.answer): r.right for r in rows}
     wrong = sum(not right for right in answers.values())
     fixed = len({(r.name, r.answer) for r in rows if r.label})
-    other = [r for r in rows if r.features[second.FEATURES.index("other_document")]]
+
+    def kind(flag: str) -> str:
+        flagged = [r for r in rows if r.features[second.FEATURES.index(flag)]]
+        return f"{len(flagged)} ({sum(r.label for r in flagged)})"
+
     lines = [
         SECTION, "",
         f"`python -m eval.train_second` ({seconds / 60:.0f} min): {len(answers)} answers that quote one unit "
-        f"and have a second proposed ({wrong} of them wrong; {len(rows)} proposals, {len(other)} of them from "
-        f"another document); the two together are right where the first alone is wrong for {fixed} "
-        f"({sum(r.label for r in other)} with another document's unit). Out of fold (folds of own sets), by threshold: second "
-        f"quotes added, and how many of them turn a wrong answer right (kept: {threshold}, the lowest at which "
-        f"at least {PRECISION:.0%} do, out of at least {MIN_ADDED}):", "",
+        f"and have a second proposed ({wrong} of them wrong); the two together are right where the first "
+        f"alone is wrong for {fixed}. Of the {len(rows)} proposals (and of those that make a wrong answer "
+        f"right), {kind('other_document')} are another document's, {kind('next_sentence')} the sentence "
+        f"right after the quote and {kind('previous_sentence')} the one right before. Out of fold (folds of "
+        f"own sets), by threshold: second quotes added, and how many of them turn a wrong answer right "
+        f"(kept: {threshold}, the lowest at which at least {PRECISION:.0%} do, out of at least {MIN_ADDED}):", "",
         "| threshold | added | wrong made right |", "|---|---|---|",
         *(f"| {t} | {added} | {fixed} |" for t, added, fixed in table), "",
     ]

@@ -17,7 +17,7 @@ from answer.expand import expand
 from answer.features import coverage
 from answer.render import render
 from answer.selector import ModelError, Trees
-from eval import train_second
+from eval import train_rerank, train_second
 from index.retriever import Retriever, ScoredPassage
 from index.sentences import sentence_table
 from index.store import IndexData
@@ -39,15 +39,19 @@ def test_the_proposal_is_the_best_anchor_quotable_beside_the_answer(retriever): 
     scores[[notice, decision, figure]] = [2.0, 0.5, 1.5]
     cover = coverage(q, retriever)
     unit = expand(q, anchors[notice], units, cover)
-    (proposal,) = second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140)  # one document here
+    proposal, following = second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140)
     assert "81,84%" in proposal.unit.text  # the selector's next best
     row = dict(zip(second.FEATURES, proposal.row))
     assert len(proposal.row) == len(second.FEATURES)
     assert row["rank"] == 0 and row["behind"] == 0.5 and row["confidence"] == 0.9 and row["answer_chars"] == 1.4
     assert row["kind_figure"] == 1.0 and row["parts"] == 0 and row["other_document"] == 0.0
+    assert row["next_sentence"] == row["previous_sentence"] == 0.0
+    row = dict(zip(second.FEATURES, following.row))  # and the sentence right after the answer, wherever it ranks
+    assert following.unit.text.startswith("Trước 03 tháng") and row["next_sentence"] == 1.0 and row["rank"] == 1
     scores[decision] = 1.8
-    (proposal,) = second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140)
+    (proposal,) = second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140)  # proposed once
     row = dict(zip(second.FEATURES, proposal.row))
+    assert row["next_sentence"] == 1.0 and row["rank"] == 0
     assert row["second_adds"] == 0.0 and row["cover_gain"] <= 0.0  # it repeats the question's words the first has
     # an anchor inside the quoted unit is never proposed
     same = [anchors[notice], anchors[notice]]
@@ -74,6 +78,7 @@ def test_another_documents_best_anchor_is_proposed_too_and_quoted_after_the_answ
     unit = expand(q, anchors[notice], units, cover)
     proposals = second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140)
     assert [p.row[second.FEATURES.index("other_document")] for p in proposals] == [0.0, 1.0]
+    assert [p.row[second.FEATURES.index("next_sentence")] for p in proposals] == [1.0, 0.0]
     same, other = proposals
     assert same.unit.text.startswith("Trước 03 tháng") and "81,84%" in other.unit.text
     assert dict(zip(second.FEATURES, same.row))["rank"] == 1 and dict(zip(second.FEATURES, other.row))["rank"] == 0
@@ -92,6 +97,7 @@ def test_the_gate_takes_the_likeliest_proposal_only_above_its_threshold():
     assert second.wanted(gate, [low]) is None  # the likeliest is under the threshold
     assert second.wanted(_gate(3.0), [low]) is low and second.wanted(_gate(-3.0), [low, high]) is None
     assert second.wanted(None, [high]) is None and second.wanted(_gate(3.0), []) is None
+    assert second.wanted(second.NEVER, [low, high]) is None
 
 
 def test_an_answer_takes_its_likeliest_proposal_when_the_threshold_is_chosen():
@@ -137,7 +143,7 @@ def test_the_engine_quotes_the_second_unit_the_gate_asks_for(engine):
     assert len(both.answer) > len(alone.answer) and body.strip(" …") in both.answer
 
 
-def test_the_third_step_answers_without_reading_the_gate_it_replaces(corpus_store, monkeypatch):
+def test_make_train_answers_without_reading_the_gate_it_replaces(corpus_store, monkeypatch):
     def stale(*args, **kwargs):
         raise ModelError("the second-quote model was trained on other features")
 
@@ -145,3 +151,6 @@ def test_the_third_step_answers_without_reading_the_gate_it_replaces(corpus_stor
     monkeypatch.setattr(train_second, "_engine", None)
     train_second._start(str(corpus_store))
     assert train_second._engine is not None and train_second._engine.gate is None
+    monkeypatch.setattr(train_rerank, "_engine", None)
+    train_rerank._start(str(corpus_store))  # the reranker's step runs before the gate's
+    assert train_rerank._engine is not None and train_rerank._engine.gate is second.NEVER
