@@ -127,6 +127,6 @@ def wanted(gate: Gate | None, proposals: Sequence[Proposal]) -> Proposal | None:
     """The proposal the gate quotes too (the likeliest, at or above its threshold), if any."""
     if gate is None or not proposals:
         return None
-    p = gate.trees.probability(np.array([p.row for p in proposals]))
+    p = gate.trees.probability(np.array([proposal.row for proposal in proposals]))
     best = int(np.argmax(p))
     return proposals[best] if p[best] >= gate.threshold else None
