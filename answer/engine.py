@@ -158,7 +158,9 @@ class Engine:
             sure = signed is not None
         chosen = best if signed is None else signed
         listed = chosen if signed is not None else _listed(q, chosen, candidates, scores, units, cover)
-        quoted = chosen if signed is not None else rerank.pick(self.reranker, x, scores, chosen, listed)
+        quoted = chosen if signed is not None else rerank.pick(
+            self.reranker, x, scores, chosen, listed,
+            lambda anchors: rerank.unit_rows(q, candidates, units, cover, anchors))
         return Choice(units, candidates, x, scores, cover, chosen, listed, quoted, signed is not None, sure)
 
     def _answer(self, q: QuestionAnalysis, retrieval: Retrieval) -> Answer:

@@ -86,6 +86,7 @@ class Looked:
     chosen: int
     listed: int
     correct: np.ndarray  # per looked-at anchor: the answer quoting it is right
+    shown: np.ndarray  # per looked-at anchor: its row of what it expands to (:func:`answer.rerank.unit_rows`)
     source: str = "own"  # or a UIT source ("uit-reg", "uit-wiki")
     group: str = ""  # a UIT question's context (its document), which decides its fold
 
@@ -101,7 +102,7 @@ def _start(store: str) -> None:
 
 
 def _look(engine: Engine, question: str, right: Callable[[Rendered], bool] | None
-          ) -> tuple[Choice, list[int], np.ndarray] | None:
+          ) -> tuple[Choice, list[int], np.ndarray, np.ndarray] | None:
     """What the engine sees for ``question``: its choice, the anchors the reranker looks at, and per
     anchor whether the answer quoting it is ``right`` (all False without ``right``); None when it
     has no choice or answers from a fixed place."""
@@ -117,7 +118,7 @@ def _look(engine: Engine, question: str, right: Callable[[Rendered], bool] | Non
             rendered = engine.quote(q, i, choice.candidates, choice.units, choice.scores, retrieval, choice.cover)
             if rendered is not None and not check_citations(rendered.text, rendered.citations):
                 correct[j] = right(rendered)
-    return choice, anchors, correct
+    return choice, anchors, correct, rerank.unit_rows(q, choice.candidates, choice.units, choice.cover, anchors)
 
 
 def answer_right(item: Question, rendered: Rendered) -> bool:
@@ -136,12 +137,12 @@ def look_at_set(name: str) -> list[Looked]:
         seen = _look(engine, item.question, right if item.answerable else None)
         if seen is None:
             continue
-        choice, anchors, correct = seen
+        choice, anchors, correct, shown = seen
         label = item_label(item) if item.answerable else None
         shares = np.array([label(u) if label else 0.0 for u in choice.units])
         labels, _ = anchor_labels(choice.units, choice.candidates, shares)
         out.append(Looked(name, item.question, item.answerable, tuple(c.evidence for c in choice.candidates),
-                          labels, choice.x.astype(np.float64), anchors, choice.chosen, choice.listed, correct))
+                          labels, choice.x.astype(np.float64), anchors, choice.chosen, choice.listed, correct, shown))
     log.info("%s: %d questions", name, len(out))
     return out
 
@@ -163,9 +164,9 @@ def look_at_uit(cache: Path, folds: FoldModels, file: Path, source: str) -> list
         seen = _look(engine, item.question, lambda rendered, gold=item.answer: contains_gold(rendered.text, gold))
         if seen is None:
             continue
-        choice, anchors, correct = seen
+        choice, anchors, correct, shown = seen
         out.append(Looked(source, item.question, True, (), np.zeros(0), choice.x.astype(np.float64), anchors,
-                          choice.chosen, choice.listed, correct, source, group))
+                          choice.chosen, choice.listed, correct, shown, source, group))
     log.info("%s: %d questions", source, len(out))
     return out
 
@@ -193,7 +194,7 @@ def table(looked: list[Looked], selector: selection.Selector, folds: FoldModels 
             continue
         held_out = folds.for_group(lk.source, lk.group) if folds and lk.source != "own" else None
         scores = (held_out or selector).scores(lk.x)
-        rows.append(rerank.rows(lk.x, scores, lk.anchors, lk.chosen, lk.listed))
+        rows.append(rerank.rows(lk.x, scores, lk.anchors, lk.chosen, lk.listed, lk.shown))
         labels.append(lk.correct.astype(float))
         owner += [n] * len(lk.anchors)
     return np.concatenate(rows), np.concatenate(labels), np.array(owner)

@@ -17,6 +17,11 @@ def _anchors(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return rng.normal(size=(n, len(NAMES))), rng.normal(size=n)
 
 
+def _shown(anchors) -> np.ndarray:
+    """Unit rows of nothing (what the anchors expand to plays no part in these tests)."""
+    return np.zeros((anchors if isinstance(anchors, int) else len(anchors), len(rerank.UNIT)))
+
+
 def test_it_looks_at_the_best_anchors_and_at_both_choices_before_it():
     x, scores = _anchors(30)
     order = np.argsort(-scores).tolist()
@@ -30,14 +35,14 @@ def test_it_looks_at_the_best_anchors_and_at_both_choices_before_it():
 def test_a_row_holds_the_anchors_standing_among_the_others_and_its_features():
     x, scores = _anchors(5)
     best = int(np.argmax(scores))
-    rows = rerank.rows(x, scores, [best, 3], best, 3)
+    rows = rerank.rows(x, scores, [best, 3], best, 3, _shown(2))
     assert rows.shape == (2, len(rerank.FEATURES))
     named = dict(zip(rerank.FEATURES, rows[1]))
     assert named["rank"] == int(np.flatnonzero(np.argsort(-scores) == 3)[0])
     assert named["behind"] == scores[best] - scores[3] and named["listed"] == 1.0
     assert dict(zip(rerank.FEATURES, rows[0]))["chosen"] == 1.0 and rows[0][2] == 0.0
-    assert np.allclose(rows[1][len(rerank.QUESTION):], x[3])
-    assert np.isclose(sum(dict(zip(rerank.FEATURES, rerank.rows(x, scores, [i], 0, 0)[0]))["share"]
+    assert np.allclose(rows[1][len(rerank.QUESTION):len(rerank.QUESTION) + len(NAMES)], x[3])
+    assert np.isclose(sum(dict(zip(rerank.FEATURES, rerank.rows(x, scores, [i], 0, 0, _shown(1))[0]))["share"]
                           for i in range(5)), 1.0)
 
 
@@ -49,7 +54,7 @@ def test_it_quotes_the_anchor_its_trees_rate_best():
     for _ in range(400):
         x, scores = _anchors(12, int(rng.integers(1 << 30)))
         looked = rerank.looked_at(scores, int(np.argmax(scores)), int(np.argmax(scores)))
-        r = rerank.rows(x, scores, looked, looked[0], looked[0])
+        r = rerank.rows(x, scores, looked, looked[0], looked[0], _shown(looked))
         rows.append(r)
         labels.append((r[:, column] == r[:, column].max()).astype(float))
     model = train.fit_trees(np.concatenate(rows), np.concatenate(labels))
@@ -59,16 +64,16 @@ def test_it_quotes_the_anchor_its_trees_rate_best():
         wanted = max(rerank.looked_at(scores, best, best), key=lambda i: x[i, NAMES.index("leadin")])
         if wanted != best and scores[best] - scores[wanted] <= rerank.REACH:
             break
-    assert rerank.pick(model, x, scores, best, best) == wanted
+    assert rerank.pick(model, x, scores, best, best, _shown) == wanted
     again = Trees.from_json(json.loads(json.dumps(rerank.to_json(model, {}))))
-    assert rerank.pick(again, x, scores, best, best) == wanted
+    assert rerank.pick(again, x, scores, best, best, _shown) == wanted
 
 
 def test_the_committed_reranker_reads_the_features_it_was_trained_on():
     model = rerank.load()
     assert model.trees
     x, scores = _anchors(20)
-    assert rerank.pick(model, x, scores, 0, 1) in rerank.looked_at(scores, 0, 1)
+    assert rerank.pick(model, x, scores, 0, 1, _shown) in rerank.looked_at(scores, 0, 1)
 
 
 def test_an_anchor_far_behind_the_selectors_best_is_never_quoted():
@@ -78,12 +83,12 @@ def test_an_anchor_far_behind_the_selectors_best_is_never_quoted():
     scores[far] = scores[best] - rerank.REACH - 1.0
     x[:, NAMES.index("leadin")] = 0.0
     x[far, NAMES.index("leadin")] = 5.0  # what the trees below favour
-    rows = rerank.rows(x, scores, list(range(12)), best, best)
+    rows = rerank.rows(x, scores, list(range(12)), best, best, _shown(12))
     labels = (rows[:, len(rerank.QUESTION) + NAMES.index("leadin")] > 1.0).astype(float)
     model = train.fit_trees(np.tile(rows, (20, 1)), np.tile(labels, 20))
     assert model.logit(rows).argmax() == far
-    assert rerank.pick(model, x, scores, best, best) != far
-    assert rerank.pick(model, x, scores, best, far) == far  # the list rule's choice is always looked at
+    assert rerank.pick(model, x, scores, best, best, _shown) != far
+    assert rerank.pick(model, x, scores, best, far, _shown) == far  # the list rule's choice is always looked at
 
 
 def test_training_counts_the_anchor_the_engine_would_quote_not_one_out_of_reach():
@@ -93,18 +98,18 @@ def test_training_counts_the_anchor_the_engine_would_quote_not_one_out_of_reach(
     x[:, NAMES.index("leadin")] = 0.0
     x[far, NAMES.index("leadin")] = 5.0
     anchors = rerank.looked_at(scores, best, best)
-    rows = rerank.rows(x, scores, anchors, best, best)
+    rows = rerank.rows(x, scores, anchors, best, best, _shown(anchors))
     labels = (rows[:, len(rerank.QUESTION) + NAMES.index("leadin")] > 1.0).astype(float)
     model = train.fit_trees(np.tile(rows, (20, 1)), np.tile(labels, 20))
     correct = np.array([i == far for i in anchors])
 
     def looked(listed: int) -> train_rerank.Looked:
         return train_rerank.Looked("set", "question", True, (), np.zeros(len(anchors)), x, anchors, best, listed,
-                                   correct)
+                                   correct, _shown(anchors))
 
     owner, which = np.zeros(len(anchors), dtype=int), np.ones(len(anchors), dtype=bool)
     assert train_rerank.gained([looked(best)], model, rows, owner, which) == {"own": (0, 0)}  # far is never quoted
-    listed = rerank.rows(x, scores, anchors, best, far)
+    listed = rerank.rows(x, scores, anchors, best, far, _shown(anchors))
     assert train_rerank.gained([looked(far)], model, listed, owner, which) == {"own": (1, 1)}
 
 
@@ -120,11 +125,11 @@ def test_uit_questions_are_held_out_with_their_context_and_counted_apart():
     x, scores = _anchors(8, 5)
     best = int(np.argmax(scores))
     anchors = rerank.looked_at(scores, best, best)
-    rows = rerank.rows(x, scores, anchors, best, best)
+    rows = rerank.rows(x, scores, anchors, best, best, _shown(anchors))
     model = train.fit_trees(np.tile(rows, (20, 1)), np.tile(np.arange(len(rows)) == 0, 20).astype(float))
     right = np.array([i == best for i in anchors])
-    own = train_rerank.Looked("blind9", "q", True, (), np.zeros(0), x, anchors, best, best, right)
-    uit = train_rerank.Looked("uit-reg", "q", True, (), np.zeros(0), x, anchors, best, best, ~right, "uit-reg", "Quy chế A")
+    own = train_rerank.Looked("blind9", "q", True, (), np.zeros(0), x, anchors, best, best, right, _shown(anchors))
+    uit = train_rerank.Looked("uit-reg", "q", True, (), np.zeros(0), x, anchors, best, best, ~right, _shown(anchors), "uit-reg", "Quy chế A")
     folds = train.FoldModels({"uit-reg:Quy chế A": 3, "uit-reg:Quy chế B": 1}, [])
     assert train_rerank.fold_of(own, {"blind9": 2}, folds) == 2
     assert train_rerank.fold_of(uit, {"blind9": 2}, folds) == 3
