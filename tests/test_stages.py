@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from answer import selector
+from answer import rerank, selector
 from answer.analysis import AnswerKind, analyse
 from answer.asks import by_selector, second_unit
 from answer.candidates import Candidate, Segment, Shape, gather, is_title
@@ -164,6 +164,28 @@ def test_expansion_brings_the_list_a_lead_in_announces(retriever):
     # asked about one item, the item comes with its lead-in
     one = analyse("Cảnh cáo là hình thức kỷ luật gì?")
     assert expand(one, item, units, coverage(one, retriever)).shape == Shape.ITEM
+
+
+def test_the_reranker_reads_the_unit_each_anchor_expands_to(retriever):
+    q = analyse("Công chức bị kỷ luật bằng những hình thức nào?")
+    units = gather(q, _retrieval(retriever, [0, 1]).hits, retriever)
+    cover = coverage(q, retriever)
+    anchors = [i for i, u in enumerate(units) if u.anchor]
+    lead = next(i for i in anchors if units[i].text.endswith("sau đây:"))
+    row = dict(zip(rerank.UNIT, rerank.unit_rows(q, units, units, cover, [lead])[0]))
+    unit = expand(q, units[lead], units, cover)
+    assert row["unit_list"] == 1.0 and row["unit_sentence"] == 0.0  # the lead-in is read with its items
+    assert np.isclose(row["unit_cover"], cover(unit)) and np.isclose(row["unit_gain"], cover(unit) - cover(units[lead]))
+    assert np.isclose(row["unit_chars"], np.log(len(unit.evidence) + 1)) and row["unit_segments"] > 0
+    figure = analyse("Chỉ số cải cách hành chính năm 2019 đạt bao nhiêu phần trăm?")
+    units = gather(figure, _retrieval(retriever, [3, 4]).hits, retriever)
+    anchors = [i for i, u in enumerate(units) if u.anchor]
+    rows = rerank.unit_rows(figure, units, units, coverage(figure, retriever), anchors)
+    shown = {units[i].text: r for i, r in zip(anchors, rows, strict=True)}
+    column = rerank.UNIT.index("unit_shown")
+    assert [r[column] for t, r in shown.items() if "81,84%" in t] == [1.0]  # shows the asked share
+    days = analyse("Chỉ số cải cách hành chính năm 2019 được công bố sau bao nhiêu ngày?")  # no passage says
+    assert not rerank.unit_rows(days, units, units, coverage(days, retriever), anchors)[:, column].any()
 
 
 def test_render_quotes_cites_marks_and_adds_footnotes(retriever):
