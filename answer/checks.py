@@ -8,6 +8,7 @@ acronyms also nearby. Everything softer is a feature the selector weighs.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -148,6 +149,11 @@ def shows_figure(q: QuestionAnalysis, text: str, notes: str = "") -> bool:
         units = "|".join([*sorted(lx.UNITS - {"%"}, key=len, reverse=True), *([re.escape(" ".join(q.counted))]
                                                                             if q.counted else [])])
     return bool(re.search(rf"(?<!\w){lx.NUMBER_WORD}(?:\s+{lx.NUMBER_WORD})*\s+(?:{units})(?!\w)", key))
+
+
+def quote_shows_figure(q: QuestionAnalysis, quoted: Sequence[Candidate]) -> bool:
+    """:func:`shows_figure` over what quoting ``quoted`` shows: their texts and the footnotes they cite."""
+    return shows_figure(q, "\n".join(u.text for u in quoted), "\n".join(f.text for u in quoted for f in u.footnotes))
 
 
 _FRACTION = re.compile(r"(?<![\w/])\d+/\d+(?![\w/])")

@@ -21,7 +21,7 @@ from answer import selector as selection
 from answer.analysis import AnswerKind, QuestionAnalysis, analyse
 from answer.asks import MARGIN, second_unit
 from answer.candidates import K_PASSAGES, K_SENTENCES, Candidate, Shape, gather
-from answer.checks import admissible, shows_figure
+from answer.checks import admissible, quote_shows_figure
 from answer.citations import Citation, check_citations, cite
 from answer.expand import expand
 from answer.features import INDEX, coverage, featurise
@@ -227,8 +227,7 @@ class Engine:
             wider = expand(q, extra, units, cover)
             extra = extra if set(wider.sentences) & set(unit.sentences) else wider
             quoted = [unit, extra]
-        notes = "\n".join(f.text for u in quoted for f in u.footnotes)
-        if not shows_figure(q, "\n".join(u.text for u in quoted), notes):
+        if not quote_shows_figure(q, quoted):
             return None
         return quoted if len(quoted) == 1 else second.together(*quoted)
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from answer.analysis import QuestionAnalysis
 from answer.candidates import Candidate, Shape
-from answer.checks import shows_figure
+from answer.checks import quote_shows_figure
 from answer.expand import expand
 from answer.features import NAMES
 from answer.selector import ModelError, Trees, softmax
@@ -53,9 +53,9 @@ def unit_rows(q: QuestionAnalysis, candidates: Sequence[Candidate], units: list[
     out = np.zeros((len(anchors), len(UNIT)))
     for j, i in enumerate(anchors):
         unit = expand(q, candidates[i], units, cover)
-        notes = "\n".join(f.text for f in unit.footnotes)
-        out[j] = [cover(unit), cover(unit) - cover(candidates[i]), math.log(len(unit.evidence) + 1),
-                  float(shows_figure(q, unit.text, notes)), math.log(len(unit.segments)),
+        covered = cover(unit)
+        out[j] = [covered, covered - cover(candidates[i]), math.log(len(unit.evidence) + 1),
+                  float(quote_shows_figure(q, [unit])), math.log(len(unit.segments)),
                   *(float(unit.shape == s) for s in Shape)]
     return out
 
