@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,7 @@ from ingest.vietnamese import match_key
 TABLE_PATH = Path(__file__).with_name("associations.json")
 MIN_COUNT = 3  # a pair must be seen with this many answering candidates
 STOP = frozenset(lx.ASKING_WORDS)
+_IDS_CACHE = 50_000  # candidate texts whose word columns are kept
 
 
 @lru_cache(maxsize=50_000)  # a corpus's sentences come back question after question
@@ -53,22 +54,47 @@ class Associations:
     def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """The ``assoc`` feature of each candidate text for ``question``."""
         asked = question_words(question)
-        rows = [self.table[a] for a in asked if a in self.table]
+        rows = [a for a in asked if a in self.table]
         out = np.zeros(len(texts), dtype=np.float32)
-        if not rows:
+        if not rows or not texts:
             return out
-        found: dict[str, list[tuple[int, float]]] = {}  # answer word → (row, weight)
-        for j, row in enumerate(rows):
-            for b, w in row.items():
-                found.setdefault(b, []).append((j, w))
-        for i, text in enumerate(texts):
-            best = [0.0] * len(rows)
-            for b in words(text) - asked:
-                for j, w in found.get(b, ()):
-                    if w > best[j]:
-                        best[j] = w
-            out[i] = sum(best) / len(asked)
+        vocab, weights = self._index
+        strength = np.zeros((len(rows), len(vocab) + 1))  # the last column: no word, strength 0
+        for j, a in enumerate(rows):
+            ids, w = weights[a]
+            strength[j, ids] = w
+        strength[:, [vocab[a] for a in asked if a in vocab]] = 0.0  # a word the question uses is not new
+        ids = [self._word_ids(text) for text in texts]
+        starts = np.cumsum([0, *(len(i) for i in ids[:-1])])
+        best = np.maximum.reduceat(strength[:, np.concatenate(ids)], starts, axis=1)  # per row, per text
+        total = np.zeros(len(texts))
+        for row in best:  # summed row by row, in order, as the answer to one question always is
+            total += row
+        out[:] = total / len(asked)
         return out
+
+    @cached_property
+    def _index(self) -> tuple[dict[str, int], dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """Answer word → column, and each question word's answer columns with their weights."""
+        vocab: dict[str, int] = {}
+        for row in self.table.values():
+            for b in row:
+                vocab.setdefault(b, len(vocab))
+        weights = {a: (np.array([vocab[b] for b in row], dtype=np.int64), np.array(list(row.values()), dtype=np.float64))
+                   for a, row in self.table.items()}
+        return vocab, weights
+
+    def _word_ids(self, text: str) -> np.ndarray:
+        """The columns of ``text``'s words in the table, and the empty column (never empty)."""
+        cache = self.__dict__.setdefault("_ids_cache", {})
+        ids = cache.get(text)
+        if ids is None:
+            vocab = self._index[0]
+            ids = np.array([*(vocab[w] for w in words(text) if w in vocab), len(vocab)], dtype=np.int64)
+            if len(cache) >= _IDS_CACHE:
+                cache.pop(next(iter(cache)))  # the oldest first
+            cache[text] = ids
+        return ids
 
     def to_json(self) -> dict:
         return {"min_count": MIN_COUNT, "table": {a: dict(sorted(r.items())) for a, r in sorted(self.table.items())}}

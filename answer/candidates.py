@@ -134,8 +134,7 @@ class _Builder:
         return self.retriever.sentences.table.rows(passage_row)
 
     def span(self, srow: int) -> tuple[int, int, int]:
-        t = self.retriever.sentences.table
-        return int(t.passage[srow]), int(t.start[srow]), int(t.end[srow])
+        return self.retriever.sentences.table.span(srow)
 
     def text(self, srow: int) -> str:
         p, a, b = self.span(srow)

@@ -47,7 +47,7 @@ def pinned_here(q: QuestionAnalysis, key: str) -> float:
     """The share of what ``q`` pins that the (normalised) text itself holds."""
     if not q.pinned:
         return 0.0
-    return 1.0 - len(_missing(q, _Keys(key, strip_accents(key).replace("-", " ")), None)) / len(q.pinned)
+    return 1.0 - len(_missing(q, _plain(key), None)) / len(q.pinned)
 
 
 @lru_cache(maxsize=8192)
@@ -71,6 +71,12 @@ class _Keys:
     def of(cls, text: str) -> _Keys:
         key = normalise(text)
         return cls(key, strip_accents(key).replace("-", " "))
+
+
+@lru_cache(maxsize=50_000)  # a corpus's sentences come back question after question
+def _plain(key: str) -> _Keys:
+    """An already normalised text prepared for matching."""
+    return _Keys(key, strip_accents(key).replace("-", " "))
 
 
 def missing_pinned(q: QuestionAnalysis, context: str, nearby: str = "") -> list[str]:
@@ -109,9 +115,15 @@ def other_year(q: QuestionAnalysis, key: str) -> bool:
     is about: it counts only when the text names no year otherwise ("… năm 2019, kết quả …")."""
     if not q.years:
         return False
-    named = {m.group(1) for m in lx.YEAR.finditer(lx.DAY_DATE.sub(" ", key))}
-    named = named or {m.group(1) for m in lx.YEAR.finditer(key)}
+    named = _years(key)
     return bool(named) and not (named & set(q.years))
+
+
+@lru_cache(maxsize=50_000)
+def _years(key: str) -> frozenset[str]:
+    """The years a text speaks of (those of its days' dates only when it names no other)."""
+    named = {m.group(1) for m in lx.YEAR.finditer(lx.DAY_DATE.sub(" ", key))}
+    return frozenset(named or {m.group(1) for m in lx.YEAR.finditer(key)})
 
 
 def other_level(q: QuestionAnalysis, key: str) -> bool:

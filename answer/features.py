@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -57,6 +58,8 @@ class _Question:
     """Per-question values shared by its candidates."""
 
     weights: dict[str, float]
+    single: tuple[tuple[str, float], ...]  # the weighted words, then the word pairs (in ``weights``' order)
+    paired: tuple[tuple[str, float], ...]
     unigrams: float
     bigrams: float
     counted: tuple[str, ...]
@@ -74,12 +77,14 @@ def _weights(q: QuestionAnalysis, retriever: Retriever) -> _Question:
     words = {t: w for t, w in weights.items() if "_" not in t and not t.isdigit()}
     middle = float(np.median(list(words.values()))) if words else 0.0
     rare = {t: w for t, w in words.items() if w > middle}
-    return _Question(weights, uni, bi, counted, rare, max(words.values(), default=1.0))
+    single = tuple((t, w) for t, w in weights.items() if "_" not in t)
+    paired = tuple((t, w) for t, w in weights.items() if "_" in t)
+    return _Question(weights, single, paired, uni, bi, counted, rare, max(words.values(), default=1.0))
 
 
 def _cover(qw: _Question, tokens: set[str] | frozenset[str]) -> tuple[float, float]:
-    uni = sum(w for t, w in qw.weights.items() if "_" not in t and t in tokens)
-    bi = sum(w for t, w in qw.weights.items() if "_" in t and t in tokens)
+    uni = sum(w for t, w in qw.single if t in tokens)
+    bi = sum(w for t, w in qw.paired if t in tokens)
     return uni / qw.unigrams, bi / qw.bigrams
 
 
@@ -94,7 +99,7 @@ def coverage(q: QuestionAnalysis, retriever: Retriever) -> Callable[[Candidate],
 
     def cover(unit: Candidate) -> float:
         if unit.key not in memo:
-            memo[unit.key] = _cover(qw, set(tokenize(unit.evidence)))[0]
+            memo[unit.key] = _cover(qw, token_set(unit.evidence))[0]
         return memo[unit.key]
 
     return cover
@@ -137,7 +142,7 @@ def featurise(
         f[INDEX["sentence_lexical_rel"]] = s_lex[srow] / best_sentence_lex
         f[INDEX["sentence_fused"]] = fused[srow]
 
-        tokens = set(tokenize(c.evidence)) if c.shape == Shape.WINDOW else set(index.token_set(srow))
+        tokens = token_set(c.evidence) if c.shape == Shape.WINDOW else index.token_set(srow)
         if row not in passages:
             passages[row] = _passage_context(q, retriever, row)
         title_tokens, pinned_context = passages[row]
@@ -149,7 +154,7 @@ def featurise(
         f[INDEX["cover_passage"]] = _cover(qw, retriever.passage_tokens(row) | title_tokens)[0]
         f[INDEX["cover_title"]] = _cover(qw, title_tokens)[0]
         key = normalise(c.evidence) if c.shape == Shape.WINDOW else index.search_key(srow)
-        words = set(re.findall(r"\w+", key))
+        words = _words(key)
         f[INDEX["cover_counted"]] = _share(qw.counted, words | title_tokens | context_tokens)
         f[INDEX["cover_aspect"]] = _share(q.aspect, words)
         near = tokens | title_tokens | context_tokens
@@ -168,7 +173,7 @@ def featurise(
         text = c.text.strip()
         f[INDEX["length_log"]] = math.log1p(len(c.evidence))
         f[INDEX["window"]] = float(c.shape == Shape.WINDOW)
-        f[INDEX["first"]] = float(index.table.first[row] == srow)
+        f[INDEX["first"]] = float(index.table.rows(row).start == srow)
         f[INDEX["heading_like"]] = float(_heading_like(index.sentence(srow).text.strip()))
         f[INDEX["title"]] = float(is_title(c))
         f[INDEX["leadin"]] = float(text.endswith(":"))
@@ -202,6 +207,7 @@ def _passage_context(q: QuestionAnalysis, retriever: Retriever, row: int) -> tup
     return frozenset(tokenize(f"{p.heading}\n{p.section}")), pinned_share(q, retriever, row)
 
 
+@lru_cache(maxsize=50_000)
 def _heading_like(text: str) -> bool:
     return (
         text.upper() == text
@@ -210,17 +216,48 @@ def _heading_like(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=50_000)  # a corpus's sentences come back question after question
+def token_set(text: str) -> frozenset[str]:
+    """The lexical tokens of ``text`` (:func:`index.lexical.tokenize`)."""
+    return frozenset(tokenize(text))
+
+
+@lru_cache(maxsize=50_000)
+def _words(key: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", key))
+
+
+@dataclass(frozen=True)
+class _Shows:
+    """What a (normalised) text shows whatever is asked: its numbers and the kinds of value it holds."""
+
+    number_ends: tuple[int, ...]
+    percent: bool
+    date: bool
+    duration: bool
+    docnum: bool
+    agent: bool
+
+
+@lru_cache(maxsize=50_000)
+def _shows(key: str) -> _Shows:
+    return _Shows(tuple(m.end() for m in lx.NUMBER.finditer(key)), bool(lx.PERCENT.search(key)),
+                  bool(lx.DATE.search(key)), bool(lx.DURATION.search(key)), bool(lx.DOC_NUMBER.search(key)),
+                  bool(lx.AGENT.search(key)))
+
+
 def _holds(q: QuestionAnalysis, c: Candidate, key: str) -> dict[str, float]:
     """What the sentence holds of what answers are made of."""
-    numbers = list(lx.NUMBER.finditer(key))
+    shows = _shows(key)
+    numbers = shows.number_ends
     holds = {
         "number": float(bool(numbers)),
-        "percent": float(bool(lx.PERCENT.search(key))),
-        "date": float(bool(lx.DATE.search(key))),
-        "duration": float(bool(lx.DURATION.search(key))),
-        "docnum": float(bool(lx.DOC_NUMBER.search(key))),
+        "percent": float(shows.percent),
+        "date": float(shows.date),
+        "duration": float(shows.duration),
+        "docnum": float(shows.docnum),
         "footnote": float(bool(c.footnotes)),
-        "agent": float(bool(lx.AGENT.search(key))),
+        "agent": float(shows.agent),
         "effect": float("effect" in c.flags),
         "issue": float("issue" in c.flags),
         "label": float("label" in c.flags),
@@ -233,10 +270,10 @@ def _holds(q: QuestionAnalysis, c: Candidate, key: str) -> dict[str, float]:
     elif q.unit == "%":
         holds["unit"] = holds["percent"]
     elif q.unit:
-        holds["unit"] = float(any(key[m.end() : m.end() + 12].lstrip().startswith(q.unit) for m in numbers))
+        holds["unit"] = float(any(key[end : end + 12].lstrip().startswith(q.unit) for end in numbers))
     if q.counted and numbers:
         head = q.counted[0]
-        holds["counted"] = float(any(head in key[m.end() : m.end() + 40] for m in numbers))
+        holds["counted"] = float(any(head in key[end : end + 40] for end in numbers))
     if q.kind == AnswerKind.DEFINITION:
         m = lx.DEFINED_TERM.match(key.strip())
         term, asked = (" ".join(re.findall(r"\w+", t)) for t in (m.group(1) if m else "", q.key))

@@ -8,8 +8,10 @@ derived from the passages and only the vectors need storing.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -35,7 +37,30 @@ class SentenceTable:
         return len(self.passage)
 
     def rows(self, passage_row: int) -> range:
-        return range(int(self.first[passage_row]), int(self.first[passage_row + 1]))
+        first = self._first
+        return range(first[passage_row], first[passage_row + 1])
+
+    def span(self, row: int) -> tuple[int, int, int]:
+        """Sentence ``row``'s passage row, start and end, as Python ints."""
+        return self._passage[row], self._start[row], self._end[row]
+
+    # the same numbers as compact arrays that index to Python ints fast (the answer layer reads
+    # spans hundreds of times a question); as small as the numpy arrays
+    @cached_property
+    def _passage(self) -> array:
+        return array("i", self.passage.tolist())
+
+    @cached_property
+    def _start(self) -> array:
+        return array("i", self.start.tolist())
+
+    @cached_property
+    def _end(self) -> array:
+        return array("i", self.end.tolist())
+
+    @cached_property
+    def _first(self) -> array:
+        return array("i", self.first.tolist())
 
 
 def sentence_table(passages: Sequence[Passage]) -> SentenceTable:
@@ -83,8 +108,9 @@ class SentenceIndex:
         self._search_keys: BoundedCache[int, str] = BoundedCache()
 
     def _text(self, row: int) -> tuple[Passage, str]:
-        p = self.passages[int(self.table.passage[row])]
-        return p, p.text[int(self.table.start[row]) : int(self.table.end[row])]
+        passage, a, b = self.table.span(row)
+        p = self.passages[passage]
+        return p, p.text[a:b]
 
     def _search_text(self, row: int) -> str:
         return search_text(*self._text(row))
@@ -105,9 +131,8 @@ class SentenceIndex:
         return len(self.table)
 
     def sentence(self, row: int) -> Sentence:
-        p = self.passages[int(self.table.passage[row])]
-        a, b = int(self.table.start[row]), int(self.table.end[row])
-        return Sentence(p.text[a:b], a, b)
+        passage, a, b = self.table.span(row)
+        return Sentence(self.passages[passage].text[a:b], a, b)
 
     def dense(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of every sentence to ``query`` (rows are L2-normalised)."""
