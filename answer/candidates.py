@@ -18,12 +18,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property, lru_cache
+from typing import NamedTuple
+from weakref import WeakKeyDictionary
 
 from answer import lexicon as lx
 from answer import rules
 from answer.analysis import QuestionAnalysis
+from index.cache import BoundedCache
 from index.lexical import normalise
 from index.retriever import Retriever, ScoredPassage
+from index.sentences import SentenceIndex
 from ingest.metadata import PLACE_DATE, annex_line, signature
 from ingest.models import Footnote, Passage
 from ingest.passages import footnote_numbers
@@ -77,11 +82,11 @@ class Candidate:
     score: float = 0.0  # the selector's score, once scored
     context: int | None = None  # sentence row that frames an anchor: an item's lead-in, else the sentence before
 
-    @property
+    @cached_property  # segments, text and footnotes never change once built
     def key(self) -> tuple[tuple[int, int, int], ...]:
         return tuple((s.row, s.start, s.end) for s in self.segments)
 
-    @property
+    @cached_property
     def sentences(self) -> tuple[int, ...]:
         return tuple(dict.fromkeys(s.sentence for s in self.segments))
 
@@ -90,7 +95,7 @@ class Candidate:
         """A unit of one sentence (or part of one): what the selector ranks; others expand it."""
         return self.shape in (Shape.SENTENCE, Shape.WINDOW)
 
-    @property
+    @cached_property
     def evidence(self) -> str:
         """What the unit shows a reader: its text and the footnotes it cites."""
         return "\n".join([self.text, *(f.text for f in self.footnotes)])
@@ -119,12 +124,26 @@ def is_title(c: Candidate) -> bool:
     return len(text) >= 20 and normalise(text) in normalise(p.document)
 
 
+class _Unit(NamedTuple):
+    """A unit as a passage yields it, whatever the question: what a candidate is built from."""
+
+    shape: Shape
+    segments: tuple[Segment, ...]
+    flags: frozenset[str]
+    skipped: bool
+    text: str
+    footnotes: tuple[Footnote, ...]
+    context: int | None
+
+
 @dataclass
 class _Builder:
-    """Builds units over one index; remembers what it built so nothing is offered twice."""
+    """Builds units over one index; remembers what it built so nothing is offered twice. With
+    ``recorded``, it only lists the units it is given, in order (what a passage yields)."""
 
     retriever: Retriever
     out: dict[tuple, Candidate] = field(default_factory=dict)
+    recorded: list[_Unit] | None = None
 
     @property
     def passages(self) -> list[Passage]:
@@ -149,6 +168,14 @@ class _Builder:
         cand = _candidate(self.passages, shape, segments, hit, rank, flags, skipped)
         if cand.anchor:
             cand.context = self.context(segments[0].sentence)
+        if self.recorded is not None:
+            self.recorded.append(_Unit(shape, cand.segments, flags, skipped, cand.text, cand.footnotes, cand.context))
+            return
+        self.put(cand)
+
+    def put(self, cand: Candidate) -> None:
+        """Offer ``cand`` once: a unit offered again keeps its best rank and gains its flags."""
+        flags, rank = cand.flags, cand.rank
         known = self.out.get(cand.key)
         if known is None:
             self.out[cand.key] = cand
@@ -243,69 +270,106 @@ def _candidate(passages: list[Passage], shape: Shape, segments: list[Segment], h
     text = joiner.join(parts)
     notes: list[Footnote] = []
     for s, part in zip(segments, parts):
-        defined = {f.number: f for f in passages[s.row].footnotes}
-        notes += [defined[n] for n in footnote_numbers(part, defined) if defined[n] not in notes]
+        footnotes = passages[s.row].footnotes
+        if footnotes:
+            defined = {f.number: f for f in footnotes}
+            notes += [defined[n] for n in _cited(part, tuple(defined)) if defined[n] not in notes]
     return Candidate(shape, tuple(segments), hit, rank, text, tuple(notes), flags, skipped)
+
+
+@lru_cache(maxsize=50_000)
+def _cited(text: str, defined: tuple[int, ...]) -> tuple[int, ...]:
+    """The footnote numbers ``text`` cites among those ``defined``."""
+    return tuple(footnote_numbers(text, dict.fromkeys(defined)))
+
+
+# the units each passage yields, per index (and rules switched off): the same for every question
+_YIELDS: WeakKeyDictionary[SentenceIndex, BoundedCache[tuple[int, frozenset[str]], tuple[_Unit, ...]]] = \
+    WeakKeyDictionary()
+YIELDS_CACHED = 2_000  # passages
 
 
 def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever) -> list[Candidate]:
     """Every unit of the retrieved passages, and the fixed places the question asks about."""
     b = _Builder(retriever)
-    articles_done: set[tuple[str, str]] = set()
     for rank, hit in enumerate(hits):
         row = retriever.position(hit.passage.id)
         if row is None:
             continue
-        for srow in b.rows(row):
-            text = b.text(srow)
-            seg = b.segment(srow)
-            if len(text) <= LONG_SENTENCE:
-                b.add(Shape.SENTENCE, [seg], hit, rank)
-            else:
-                cuts = _clause_cuts(text)
-                for window in _windows(seg, text, cuts):
-                    b.add(Shape.WINDOW, [window], hit, rank)
-                if len(text) <= MAX_UNIT:
-                    b.add(Shape.SENTENCE, [seg], hit, rank)
-                if rules.on("list"):  # a unit already there (the sentence, a run of clauses) takes the flag
-                    for inline in _inline_lists(seg, text, cuts):
-                        b.add(Shape.LIST, [inline], hit, rank, frozenset({"inline"}))
-            nxt_row = b.next_sentence(srow)
-            if nxt_row is not None:
-                nxt = b.text(nxt_row)
-                if len(text) + len(nxt) <= MAX_UNIT and not lx.ITEM.match(nxt):
-                    b.add(Shape.PAIR, [seg, b.segment(nxt_row)], hit, rank)
-            if rules.on("list"):
-                _add_paragraph(b, srow, hit, rank)
-            if rules.on("item-lead"):
-                _add_opening(b, srow, hit, rank)
-            if _announces(text):
-                _add_list(b, srow, hit, rank)
-            elif lx.ITEM.match(text):
-                lead = b.lead_in(srow)
-                if lead is None and rules.on("list") and srow == b.rows(row)[0]:
-                    _add_points(b, srow, hit, rank)
-                if lead is not None:
-                    b.add(Shape.ITEM, [b.segment(lead), seg], hit, rank)
-                    _add_list(b, lead, hit, rank)
-                    top = b.clause_lead_in(lead) if lx.CLAUSE.match(b.text(lead)) and rules.on("item-lead") else None
-                    if top is not None:  # "Hình thức kỷ luật cảnh cáo áp dụng … sau đây:" > "3. … sau đây:" > "b) …"
-                        b.add(Shape.ITEM, [b.segment(top), b.segment(lead), seg], hit, rank)
-                _add_fields(b, srow, seg, hit, rank)
-            else:
-                _add_run(b, srow, hit, rank)
-            if lx.CLAUSE.match(text) and rules.on("item-lead"):
-                lead = b.clause_lead_in(srow)
-                if lead is not None:
-                    b.add(Shape.ITEM, [b.segment(lead), seg], hit, rank)
-            if lx.CLAUSE.match(text) and hit.passage.article:
-                key = (hit.passage.doc_id, hit.passage.article)
-                if key not in articles_done:
-                    articles_done.add(key)
-                    _add_clauses(b, hit, rank)
+        for u in _yields(retriever, row, hit):
+            b.put(Candidate(u.shape, u.segments, hit, rank, u.text, u.footnotes, u.flags, u.skipped,
+                            context=u.context))
     if rules.on("fixed-places"):
         _fixed_places(q, hits, b)
     return list(b.out.values())
+
+
+def _yields(retriever: Retriever, row: int, hit: ScoredPassage) -> tuple[_Unit, ...]:
+    """The units passage ``row`` (``hit``'s) yields, in the order they are built (cached per index)."""
+    index = retriever.sentences
+    cache = _YIELDS.get(index)
+    if cache is None:
+        cache = _YIELDS.setdefault(index, BoundedCache(YIELDS_CACHED))
+
+    def build() -> tuple[_Unit, ...]:
+        b = _Builder(retriever, recorded=[])
+        _build(b, row, hit)
+        return tuple(b.recorded or ())
+
+    return cache.get((row, rules.off()), build)
+
+
+def _build(b: _Builder, row: int, hit: ScoredPassage) -> None:
+    """Every unit of passage ``row`` (``hit``'s), its article's clauses among them."""
+    rank = 0  # recorded units take the question's rank when gathered
+    articles_done: set[tuple[str, str]] = set()
+    for srow in b.rows(row):
+        text = b.text(srow)
+        seg = b.segment(srow)
+        if len(text) <= LONG_SENTENCE:
+            b.add(Shape.SENTENCE, [seg], hit, rank)
+        else:
+            cuts = _clause_cuts(text)
+            for window in _windows(seg, text, cuts):
+                b.add(Shape.WINDOW, [window], hit, rank)
+            if len(text) <= MAX_UNIT:
+                b.add(Shape.SENTENCE, [seg], hit, rank)
+            if rules.on("list"):  # a unit already there (the sentence, a run of clauses) takes the flag
+                for inline in _inline_lists(seg, text, cuts):
+                    b.add(Shape.LIST, [inline], hit, rank, frozenset({"inline"}))
+        nxt_row = b.next_sentence(srow)
+        if nxt_row is not None:
+            nxt = b.text(nxt_row)
+            if len(text) + len(nxt) <= MAX_UNIT and not lx.ITEM.match(nxt):
+                b.add(Shape.PAIR, [seg, b.segment(nxt_row)], hit, rank)
+        if rules.on("list"):
+            _add_paragraph(b, srow, hit, rank)
+        if rules.on("item-lead"):
+            _add_opening(b, srow, hit, rank)
+        if _announces(text):
+            _add_list(b, srow, hit, rank)
+        elif lx.ITEM.match(text):
+            lead = b.lead_in(srow)
+            if lead is None and rules.on("list") and srow == b.rows(row)[0]:
+                _add_points(b, srow, hit, rank)
+            if lead is not None:
+                b.add(Shape.ITEM, [b.segment(lead), seg], hit, rank)
+                _add_list(b, lead, hit, rank)
+                top = b.clause_lead_in(lead) if lx.CLAUSE.match(b.text(lead)) and rules.on("item-lead") else None
+                if top is not None:  # "Hình thức kỷ luật cảnh cáo áp dụng … sau đây:" > "3. … sau đây:" > "b) …"
+                    b.add(Shape.ITEM, [b.segment(top), b.segment(lead), seg], hit, rank)
+            _add_fields(b, srow, seg, hit, rank)
+        else:
+            _add_run(b, srow, hit, rank)
+        if lx.CLAUSE.match(text) and rules.on("item-lead"):
+            lead = b.clause_lead_in(srow)
+            if lead is not None:
+                b.add(Shape.ITEM, [b.segment(lead), seg], hit, rank)
+        if lx.CLAUSE.match(text) and hit.passage.article:
+            key = (hit.passage.doc_id, hit.passage.article)
+            if key not in articles_done:
+                articles_done.add(key)
+                _add_clauses(b, hit, rank)
 
 
 def _windows(seg: Segment, text: str, cuts: list[int]) -> list[Segment]:
