@@ -656,14 +656,13 @@ def _fixed_places(q: QuestionAnalysis, hits: list[ScoredPassage], b: _Builder) -
         last = normalise(p.section.split(" > ")[-1])
         field_heading = re.match(r"^[a-zđ]\)\s*(.+)$", last)
         for j, srow in enumerate(b.rows(row)):
-            key = b.retriever.sentences.key(srow)
+            effect, adopted, label = _place(b.retriever.sentences.key(srow))
             flags: set[str] = set()
-            if q.asks_effect and lx.EFFECT_CLAUSE.search(key):
+            if q.asks_effect and effect:
                 flags.add("effect")
-            if q.asks_issue and lx.ADOPTED.search(key):
+            if q.asks_issue and adopted:
                 flags.add("issue")
-            label = lx.LABELLED_LINE.match(key)
-            if label and names_label(q.key, label.group("label")):
+            if label is not None and names_label(q.key, label):
                 flags.add("label")
             if j == 0 and field_heading and names_label(q.key, field_heading.group(1)):
                 flags.add("label")
@@ -697,6 +696,15 @@ def _fixed_places(q: QuestionAnalysis, hits: list[ScoredPassage], b: _Builder) -
                 hit, rank = hit_for(p)
                 b.add(Shape.SENTENCE, _spans(b, row, m.start("role"), m.end("name")), hit, rank, frozenset({"signer"}))
                 break
+
+
+@lru_cache(maxsize=50_000)  # a document's sentences are read for every question about it
+def _place(key: str) -> tuple[bool, bool, str | None]:
+    """What a (normalised) sentence may be of a document's fixed places: its effect clause, the
+    clause that says it was adopted, and the label of a labelled line."""
+    label = lx.LABELLED_LINE.match(key)
+    return (bool(lx.EFFECT_CLAUSE.search(key)), bool(lx.ADOPTED.search(key)),
+            label.group("label") if label else None)
 
 
 def _spans(b: _Builder, row: int, start: int, end: int) -> list[Segment]:

@@ -70,16 +70,18 @@ class Trees:
         if not self.trees:
             return np.full(len(x), self.baseline)
         roots, feature, threshold, left, right, value, leaf, missing_left = self._nodes
-        node = np.tile(roots, (len(x), 1))  # per row, per tree: where the row is in that tree
-        row = np.broadcast_to(np.arange(len(x))[:, None], node.shape)
-        inner = ~leaf[node]
-        while inner.any():  # every (row, tree) pair one level down at a time
-            at = node[inner]
-            v = x[row[inner], feature[at]]
-            go_left = np.where(np.isnan(v), missing_left[at], v <= threshold[at])
-            node[inner] = np.where(go_left, left[at], right[at])
-            inner = ~leaf[node]
-        return self.baseline + value[node].sum(axis=1)
+        n, width, size = len(x), x.shape[1], len(roots)
+        node = np.tile(roots, n)  # where row i is in tree t: node[i * size + t]
+        walking = np.flatnonzero(~leaf[node])  # the (row, tree) pairs not yet at a leaf, one level at a time
+        at, cell = node[walking], (walking // size) * width  # their nodes, and where their row starts in x
+        flat = x.ravel()
+        while walking.size:
+            v = flat[cell + feature[at]]
+            at = np.where(np.where(np.isnan(v), missing_left[at], v <= threshold[at]), left[at], right[at])
+            done = leaf[at]
+            node[walking[done]] = at[done]
+            walking, at, cell = walking[~done], at[~done], cell[~done]
+        return self.baseline + value[node].reshape(n, size).sum(axis=1)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         return _sigmoid(self.logit(x))
