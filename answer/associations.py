@@ -59,17 +59,17 @@ class Associations:
         if not rows or not texts:
             return out
         vocab, weights = self._index
-        strength = np.zeros((len(rows), len(vocab) + 1))  # the last column: no word, strength 0
+        strength = np.zeros((len(vocab) + 1, len(rows)))  # answer word × question word; the last: no word
         for j, a in enumerate(rows):
             ids, w = weights[a]
-            strength[j, ids] = w
-        strength[:, [vocab[a] for a in asked if a in vocab]] = 0.0  # a word the question uses is not new
+            strength[ids, j] = w
+        strength[[vocab[a] for a in asked if a in vocab]] = 0.0  # a word the question uses is not new
         ids = [self._word_ids(text) for text in texts]
         starts = np.cumsum([0, *(len(i) for i in ids[:-1])])
-        best = np.maximum.reduceat(strength[:, np.concatenate(ids)], starts, axis=1)  # per row, per text
+        best = np.maximum.reduceat(strength[np.concatenate(ids)], starts, axis=0)  # per text, per question word
         total = np.zeros(len(texts))
-        for row in best:  # summed row by row, in order, as the answer to one question always is
-            total += row
+        for column in best.T:  # summed word by word, in order, as the answer to one question always is
+            total += column
         out[:] = total / len(asked)
         return out
 

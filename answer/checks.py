@@ -87,8 +87,13 @@ def missing_pinned(q: QuestionAnalysis, context: str, nearby: str = "") -> list[
 
 
 def _missing(q: QuestionAnalysis, ctx: _Keys, near: _Keys | None) -> list[str]:
+    return list(_absent(q.pinned, ctx, near))
+
+
+@lru_cache(maxsize=50_000)  # the same passages' contexts are checked unit after unit
+def _absent(pinned: tuple[str, ...], ctx: _Keys, near: _Keys | None) -> tuple[str, ...]:
     missing = []
-    for term in q.pinned:
+    for term in pinned:
         if term in ctx.key:
             continue
         if not re.search(r"\d", term):
@@ -98,7 +103,7 @@ def _missing(q: QuestionAnalysis, ctx: _Keys, near: _Keys | None) -> list[str]:
             if " " not in term and _spelled_out(bare, ctx.plain):
                 continue  # THCS written out: "trung học cơ sở"
         missing.append(term)
-    return missing
+    return tuple(missing)
 
 
 def _spelled_out(acronym: str, plain_context: str) -> bool:

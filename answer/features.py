@@ -123,7 +123,7 @@ def featurise(
     # move the feature (ranks over every sentence pushed a large corpus out of the training range)
     dense_rank, lexical_rank = _ranks(s_dense[rows_used]), _ranks(s_lex[rows_used])
     fused = dict(zip(rows_used, (RRF_K / (RRF_K + dense_rank + 1) + RRF_K / (RRF_K + lexical_rank + 1)) / 2))
-    passages: dict[int, tuple[frozenset[str], float]] = {}
+    passages: dict[int, tuple[frozenset[str], float, float, float]] = {}
     kinds = [(INDEX[f"{k.value}:{h}"], h) for k, h in KIND_HOLDS if k == q.kind]
     rows_hit = [r for r in (retriever.position(h.passage.id) for h in retrieval.hits) if r is not None]
     retrieved = frozenset().union(*(retriever.passage_tokens(r) for r in rows_hit)) if rows_hit else frozenset()
@@ -144,20 +144,22 @@ def featurise(
 
         tokens = token_set(c.evidence) if c.shape == Shape.WINDOW else index.token_set(srow)
         if row not in passages:
-            passages[row] = _passage_context(q, retriever, row)
-        title_tokens, pinned_context = passages[row]
+            title_tokens, pinned_context = _passage_context(q, retriever, row)
+            passages[row] = (title_tokens, pinned_context, _cover(qw, retriever.passage_tokens(row) | title_tokens)[0],
+                             _cover(qw, title_tokens)[0])
+        title_tokens, pinned_context, cover_passage, cover_title = passages[row]
         context_tokens = index.token_set(c.context) if c.context is not None else frozenset()
+        near = tokens | title_tokens | context_tokens
         uni, bi = _cover(qw, tokens)
         f[INDEX["cover"]] = uni
         f[INDEX["cover_bigram"]] = bi
-        f[INDEX["cover_near"]] = _cover(qw, tokens | title_tokens | context_tokens)[0]
-        f[INDEX["cover_passage"]] = _cover(qw, retriever.passage_tokens(row) | title_tokens)[0]
-        f[INDEX["cover_title"]] = _cover(qw, title_tokens)[0]
+        f[INDEX["cover_near"]] = _cover(qw, near)[0]
+        f[INDEX["cover_passage"]] = cover_passage
+        f[INDEX["cover_title"]] = cover_title
         key = normalise(c.evidence) if c.shape == Shape.WINDOW else index.search_key(srow)
         words = _words(key)
         f[INDEX["cover_counted"]] = _share(qw.counted, words | title_tokens | context_tokens)
         f[INDEX["cover_aspect"]] = _share(q.aspect, words)
-        near = tokens | title_tokens | context_tokens
         f[INDEX["missing_rare"]] = max((w for t, w in qw.rare.items() if t not in near), default=0.0) / qw.top
         f[INDEX["missing_counted"]] = float(bool(qw.counted) and not set(qw.counted) <= (words | near))
         plain = [t for t in tokens if "_" not in t]
