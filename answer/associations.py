@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from answer import lexicon as lx
+from index.cache import BoundedCache
 from ingest.vietnamese import match_key
 
 TABLE_PATH = Path(__file__).with_name("associations.json")
@@ -86,15 +87,14 @@ class Associations:
 
     def _word_ids(self, text: str) -> np.ndarray:
         """The columns of ``text``'s words in the table, and the empty column (never empty)."""
-        cache = self.__dict__.setdefault("_ids_cache", {})
-        ids = cache.get(text)
-        if ids is None:
-            vocab = self._index[0]
-            ids = np.array([*(vocab[w] for w in words(text) if w in vocab), len(vocab)], dtype=np.int64)
-            if len(cache) >= _IDS_CACHE:
-                cache.pop(next(iter(cache)))  # the oldest first
-            cache[text] = ids
-        return ids
+        cache = self.__dict__.get("_ids")
+        if cache is None:
+            cache = self.__dict__.setdefault("_ids", BoundedCache(_IDS_CACHE))
+        return cache.get(text, lambda: self._columns(text))
+
+    def _columns(self, text: str) -> np.ndarray:
+        vocab = self._index[0]
+        return np.array([*(vocab[w] for w in words(text) if w in vocab), len(vocab)], dtype=np.int64)
 
     def to_json(self) -> dict:
         return {"min_count": MIN_COUNT, "table": {a: dict(sorted(r.items())) for a, r in sorted(self.table.items())}}

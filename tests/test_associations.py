@@ -3,9 +3,12 @@ how training and the confidence model use them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from answer.associations import Associations, count, from_counts, learn, total, words
+from answer import lexicon as lx
+from answer.associations import Associations, count, current, from_counts, learn, total, words
 from answer.features import INDEX, NAMES
 from answer.selector import CONFIDENCE_FEATURES, confidence_row
 from eval.examples import Example
@@ -13,6 +16,7 @@ from eval.train import with_associations
 
 ANSWER = "Không thực hiện việc phúc khảo đối với kết quả bài thi viết trên máy vi tính."
 OTHER = "Thí sinh được đăng ký dự thi tại một địa điểm do Hội đồng tuyển dụng bố trí."
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def _labelled(n: int) -> list[tuple[str, list[str], np.ndarray]]:
@@ -82,3 +86,23 @@ def test_the_confidence_model_reads_the_chosen_units_associations():
     row = confidence_row(x, np.array([0.0, 1.0]), 1)
     assert len(row) == len(CONFIDENCE_FEATURES)
     assert row[CONFIDENCE_FEATURES.index("assoc")] == 0.7
+
+
+def _strongest_by_definition(table: Associations, question: str, text: str) -> float:
+    """The assoc feature as the module docstring defines it, word by word."""
+    asked = {w for w in words(question) if w not in lx.ASKING_WORDS}
+    strongest = [max((table.table[a].get(b, 0.0) for b in words(text) - asked), default=0.0)
+                 for a in asked if a in table.table]
+    return float(np.float32(sum(strongest) / len(asked))) if strongest else 0.0
+
+
+def test_the_committed_table_scores_corpus_sentences_as_defined():
+    table = current()
+    texts = [s for p in sorted(CORPUS.glob("*.md"))[:3] for s in p.read_text(encoding="utf-8").split("\n")
+             if len(s) > 40][:300]
+    for question in ["Thời hạn giải quyết thủ tục hành chính là bao lâu?", "Ai chịu trách nhiệm kiểm soát TTHC?",
+                     "Chỉ số hài lòng của người dân năm 2019 đạt bao nhiêu?"]:
+        got = table.scores(question, texts)
+        assert got.any()
+        assert np.allclose(got, [_strongest_by_definition(table, question, t) for t in texts], atol=1e-6)
+        assert np.array_equal(got, table.scores(question, texts))  # the second time from remembered columns

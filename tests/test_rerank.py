@@ -167,3 +167,29 @@ def test_the_committed_reranker_averages_the_model_on_all_rows_with_its_fold_mod
     data = json.loads(rerank.MODEL_PATH.read_text(encoding="utf-8"))
     assert data["meta"]["members"] == 1 + train.OWN_FOLDS
     assert len(data["trees"]) == data["meta"]["members"] * data["meta"]["rounds"]
+
+
+def _walked(model: Trees, row: np.ndarray) -> float:
+    """The logit of one row, each tree walked node by node from its root (a missing value goes
+    where the tree learned it should)."""
+    total = model.baseline
+    for tree in model.trees:
+        node = 0
+        while not tree["leaf"][node]:
+            v = row[tree["feature"][node]]
+            left = tree["missing_left"][node] if np.isnan(v) else v <= tree["threshold"][node]
+            node = tree["left"][node] if left else tree["right"][node]
+        total += tree["value"][node]
+    return total
+
+
+def test_the_committed_reranker_reads_each_row_as_its_trees_walked_one_by_one():
+    model = rerank.load()
+    rng = np.random.default_rng(3)
+    rows = rng.normal(size=(5, len(rerank.FEATURES))) * 2
+    rows[1, ::3] = np.nan  # missing values too
+    rows[2] = 0.0
+    got = model.logit(rows)
+    assert np.allclose(got, [_walked(model, r) for r in rows])
+    assert len(set(np.round(got, 6))) == len(rows)  # rows that differ are told apart
+    assert np.allclose(model.logit(rows[3]), got[3]) and model.logit(rows[:0]).shape == (0,)

