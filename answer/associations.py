@@ -32,7 +32,7 @@ from ingest.vietnamese import match_key
 TABLE_PATH = Path(__file__).with_name("associations.json")
 MIN_COUNT = 3  # a pair must be seen with this many answering candidates
 STOP = frozenset(lx.ASKING_WORDS)
-_IDS_CACHE = 50_000  # candidate texts whose word columns are kept
+_IDS_CACHE = 8192  # candidate texts whose word columns are kept
 
 
 @lru_cache(maxsize=50_000)  # a corpus's sentences come back question after question

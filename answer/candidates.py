@@ -277,7 +277,7 @@ def _candidate(passages: list[Passage], shape: Shape, segments: list[Segment], h
     return Candidate(shape, tuple(segments), hit, rank, text, tuple(notes), flags, skipped)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=8192)
 def _cited(text: str, defined: tuple[int, ...]) -> tuple[int, ...]:
     """The footnote numbers ``text`` cites among those ``defined``."""
     return tuple(footnote_numbers(text, dict.fromkeys(defined)))
@@ -286,7 +286,7 @@ def _cited(text: str, defined: tuple[int, ...]) -> tuple[int, ...]:
 # the units each passage yields, per index (and rules switched off): the same for every question
 _YIELDS: WeakKeyDictionary[SentenceIndex, BoundedCache[tuple[int, frozenset[str]], tuple[_Unit, ...]]] = \
     WeakKeyDictionary()
-YIELDS_CACHED = 2_000  # passages
+YIELDS_CACHED = 1_000  # passages (about 7 kB of unit text each on corpus/)
 
 
 def gather(q: QuestionAnalysis, hits: list[ScoredPassage], retriever: Retriever) -> list[Candidate]:

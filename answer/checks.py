@@ -73,7 +73,7 @@ class _Keys:
         return cls(key, strip_accents(key).replace("-", " "))
 
 
-@lru_cache(maxsize=50_000)  # a corpus's sentences come back question after question
+@lru_cache(maxsize=8192)  # a corpus's sentences come back question after question
 def _plain(key: str) -> _Keys:
     """An already normalised text prepared for matching."""
     return _Keys(key, strip_accents(key).replace("-", " "))
@@ -90,7 +90,7 @@ def _missing(q: QuestionAnalysis, ctx: _Keys, near: _Keys | None) -> list[str]:
     return list(_absent(q.pinned, ctx, near))
 
 
-@lru_cache(maxsize=50_000)  # the same passages' contexts are checked unit after unit
+@lru_cache(maxsize=8192)  # the same passages' contexts are checked unit after unit
 def _absent(pinned: tuple[str, ...], ctx: _Keys, near: _Keys | None) -> tuple[str, ...]:
     missing = []
     for term in pinned:

@@ -218,13 +218,13 @@ def _heading_like(text: str) -> bool:
     )
 
 
-@lru_cache(maxsize=50_000)  # a corpus's sentences come back question after question
+@lru_cache(maxsize=8192)  # a corpus's sentences come back question after question
 def token_set(text: str) -> frozenset[str]:
     """The lexical tokens of ``text`` (:func:`index.lexical.tokenize`)."""
     return frozenset(tokenize(text))
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=8192)
 def _words(key: str) -> frozenset[str]:
     return frozenset(re.findall(r"\w+", key))
 
