@@ -85,12 +85,13 @@ class Associations:
                    for a, row in self.table.items()}
         return vocab, weights
 
+    @cached_property
+    def _ids(self) -> BoundedCache[str, np.ndarray]:
+        return BoundedCache(_IDS_CACHE)
+
     def _word_ids(self, text: str) -> np.ndarray:
         """The columns of ``text``'s words in the table, and the empty column (never empty)."""
-        cache = self.__dict__.get("_ids")
-        if cache is None:
-            cache = self.__dict__.setdefault("_ids", BoundedCache(_IDS_CACHE))
-        return cache.get(text, lambda: self._columns(text))
+        return self._ids.get(text, lambda: self._columns(text))
 
     def _columns(self, text: str) -> np.ndarray:
         vocab = self._index[0]

@@ -322,7 +322,7 @@ def _yields(retriever: Retriever, row: int, hit: ScoredPassage) -> tuple[_Unit, 
 def _build(b: _Builder, row: int, hit: ScoredPassage) -> None:
     """Every unit of passage ``row`` (``hit``'s), its article's clauses among them."""
     rank = 0  # recorded units take the question's rank when gathered
-    articles_done: set[tuple[str, str]] = set()
+    clauses_added = False  # the passage's article's clauses, once
     for srow in b.rows(row):
         text = b.text(srow)
         seg = b.segment(srow)
@@ -365,11 +365,9 @@ def _build(b: _Builder, row: int, hit: ScoredPassage) -> None:
             lead = b.clause_lead_in(srow)
             if lead is not None:
                 b.add(Shape.ITEM, [b.segment(lead), seg], hit, rank)
-        if lx.CLAUSE.match(text) and hit.passage.article:
-            key = (hit.passage.doc_id, hit.passage.article)
-            if key not in articles_done:
-                articles_done.add(key)
-                _add_clauses(b, hit, rank)
+        if lx.CLAUSE.match(text) and hit.passage.article and not clauses_added:
+            clauses_added = True
+            _add_clauses(b, hit, rank)
 
 
 def _windows(seg: Segment, text: str, cuts: list[int]) -> list[Segment]:

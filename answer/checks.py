@@ -69,14 +69,17 @@ class _Keys:
 
     @classmethod
     def of(cls, text: str) -> _Keys:
-        key = normalise(text)
+        return cls.of_key(normalise(text))
+
+    @classmethod
+    def of_key(cls, key: str) -> _Keys:
+        """An already normalised text prepared for matching."""
         return cls(key, strip_accents(key).replace("-", " "))
 
 
 @lru_cache(maxsize=8192)  # a corpus's sentences come back question after question
 def _plain(key: str) -> _Keys:
-    """An already normalised text prepared for matching."""
-    return _Keys(key, strip_accents(key).replace("-", " "))
+    return _Keys.of_key(key)
 
 
 def missing_pinned(q: QuestionAnalysis, context: str, nearby: str = "") -> list[str]:

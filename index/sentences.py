@@ -37,30 +37,19 @@ class SentenceTable:
         return len(self.passage)
 
     def rows(self, passage_row: int) -> range:
-        first = self._first
+        first = self._ints[3]
         return range(first[passage_row], first[passage_row + 1])
 
     def span(self, row: int) -> tuple[int, int, int]:
         """Sentence ``row``'s passage row, start and end, as Python ints."""
-        return self._passage[row], self._start[row], self._end[row]
-
-    # the same numbers as compact arrays that index to Python ints fast (the answer layer reads
-    # spans hundreds of times a question); as small as the numpy arrays
-    @cached_property
-    def _passage(self) -> array:
-        return array("i", self.passage.tolist())
+        passage, start, end, _ = self._ints
+        return passage[row], start[row], end[row]
 
     @cached_property
-    def _start(self) -> array:
-        return array("i", self.start.tolist())
-
-    @cached_property
-    def _end(self) -> array:
-        return array("i", self.end.tolist())
-
-    @cached_property
-    def _first(self) -> array:
-        return array("i", self.first.tolist())
+    def _ints(self) -> tuple[array, array, array, array]:
+        """``passage``, ``start``, ``end`` and ``first`` as compact arrays that index to Python ints
+        fast (the answer layer reads spans hundreds of times a question); as small as the numpy arrays."""
+        return tuple(array("i", a.tolist()) for a in (self.passage, self.start, self.end, self.first))
 
 
 def sentence_table(passages: Sequence[Passage]) -> SentenceTable:
