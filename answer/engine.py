@@ -37,6 +37,7 @@ DEFAULT_K = K_PASSAGES
 ABSTAIN_TEXT = "Không tìm thấy thông tin này trong tài liệu. Các đoạn gần nhất:"
 NEAREST = 3  # passages shown after an abstention
 FALLBACKS = 3  # candidates tried when one fails its citation check
+WARM_QUESTION = "Kết quả thực hiện nhiệm vụ cải cách hành chính như thế nào?"  # any question will do
 
 
 class EmptyQuestionError(ValueError):
@@ -106,6 +107,23 @@ class Engine:
         from answer.generator import generator_from_env
 
         return cls(Retriever.load(store_dir(store)), generator_from_env())
+
+    def warm(self) -> float:
+        """Answer one question so that the first user's does not pay for first use (the sentence
+        index, the query model, the models' and caches' first loads); the seconds it took.
+
+        A failure is logged, not raised: the engine still answers, only the first question is slower.
+        """
+        t0 = time.perf_counter()
+        failures = self.check_failures
+        try:
+            self.ask(WARM_QUESTION)
+        except Exception:
+            log.warning("warming the engine up failed; the first question will be slower", exc_info=True)
+        self.check_failures = failures  # the warm-up question is nobody's
+        seconds = time.perf_counter() - t0
+        log.info("engine warmed up in %.2f s", seconds)
+        return seconds
 
     def documents(self) -> list[dict[str, Any]]:
         """The indexed documents (id, title, source, metadata), in title order."""

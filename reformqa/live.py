@@ -2,7 +2,9 @@
 
 An upload in the app, or ``reformqa ingest`` run beside the app, writes a new build and
 names it in ``CURRENT``; the next question (or document-list refresh) sees the change and
-loads it. Questions keep being answered by the loaded engine while the new one loads.
+loads it. Questions keep being answered by the loaded engine while the new one loads. An
+engine is warmed up (one question answered) before it serves, so nobody's question pays for
+its first use.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class LiveEngine:
         self._load = load
         self._reload_lock = threading.Lock()
         self.build = self._current()
-        self._engine = load(self.store)
+        self._engine = self._ready()
 
     def _current(self) -> str:
         build = index_store.current_build(self.store)
@@ -49,12 +51,18 @@ class LiveEngine:
                 self._reload_lock.release()
         return self.build
 
+    def _ready(self) -> Engine:
+        """The store's engine, loaded and warmed up."""
+        engine = self._load(self.store)
+        engine.warm()
+        return engine
+
     def reload(self) -> None:
         build = self._current()
         if build == self.build:
             return
         log.info("index changed (%s -> %s): loading it", self.build or "none", build)
-        engine = self._load(self.store)
+        engine = self._ready()
         self._engine, self.build = engine, build
 
     def documents(self) -> list[dict[str, Any]]:
