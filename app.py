@@ -48,6 +48,7 @@ from reformqa.render import (
     render_sources,
     upload_message,
 )
+from reformqa.runtime import one_blas_thread
 from reformqa.uploads import add_upload
 
 log = logging.getLogger("reformqa.app")
@@ -354,6 +355,7 @@ def main(store: str | None = None) -> None:
         auth = parse_auth(os.environ.get("REFORMQA_AUTH"))
     except (OSError, ValueError) as exc:
         raise SystemExit(str(exc)) from None
+    one_blas_thread()
     demo = build_app(store_dir(store))
     log.info("ReformQA: http://%s:%d%s", host, port, " (login required)" if auth else "")
     demo.queue(default_concurrency_limit=1).launch(

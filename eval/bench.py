@@ -41,6 +41,7 @@ from index.retriever import DENSE_WEIGHT, LEXICAL_WEIGHT, Mode, Retriever, Score
 from index.scope import Scope
 from ingest.models import Passage
 from ingest.vietnamese import match_key
+from reformqa.runtime import one_blas_thread
 
 log = logging.getLogger("eval.bench")
 
@@ -456,11 +457,19 @@ def _ask_or_log(engine: Any, question: str) -> None:
 
 def latency_costs(store: Path, questions: list[Question]) -> list[list[Any]]:
     """Query latency over the own set: embedding floor, retrieval alone, ``Engine.ask``."""
+    limits = one_blas_thread()  # as the app and `reformqa ask` run; restored for the sections after
+    try:
+        return _latency_costs(store, questions)
+    finally:
+        limits.restore_original_limits()
+
+
+def _latency_costs(store: Path, questions: list[Question]) -> list[list[Any]]:
     from answer.engine import Engine
 
     engine = Engine.from_store(store)
     retriever = engine.retriever
-    engine.ask("khởi động")  # load the model outside the timings
+    engine.warm()  # load the model and build the sentence index outside the timings, as the app does
     texts = [q.question for q in questions]
     floor, retrieve, ask = [], [], []
     for t in texts:  # interleaved, so a burst of load from other processes hits all three alike

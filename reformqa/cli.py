@@ -170,7 +170,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     question = check_question(args.question)  # before the index (or the engine's code) is loaded
     from answer.engine import Engine
+    from reformqa.runtime import one_blas_thread
 
+    one_blas_thread()
     engine = Engine.from_store(args.store)
     ans = engine.ask(question, k=args.k, documents=args.doc)
     if args.json:
@@ -191,7 +193,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from answer.engine import Engine
     from eval.runner import DEFAULT_QUESTIONS, report, run_eval
+    from reformqa.runtime import one_blas_thread
 
+    one_blas_thread()
     engine = Engine.from_store(args.store)
     summary, _ = run_eval(engine, args.questions or DEFAULT_QUESTIONS, args.out, args.k)
     print(report(summary))

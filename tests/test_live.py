@@ -36,3 +36,25 @@ def test_an_engine_is_warmed_up_before_it_serves_and_again_after_a_build_switch(
     assert second.retriever._sentences is not None
     answer = second.ask("Chỉ số CCHC năm 2019 của tỉnh Bắc Giang đạt bao nhiêu?")
     assert answer.citations and not answer.abstained
+
+
+def test_one_blas_thread_gives_the_same_answers_and_can_be_undone(engine: Engine) -> None:
+    from threadpoolctl import threadpool_info
+
+    from eval.scoring import load_questions
+    from reformqa.runtime import one_blas_thread
+
+    questions = [q.question for q in load_questions(Path(__file__).parents[1] / "eval" / "questions.jsonl")][:12]
+
+    def answers() -> list[tuple[str, bool, float]]:
+        return [(a.answer, a.abstained, round(a.confidence, 9)) for a in map(engine.ask, questions)]
+
+    before = answers()
+    threads = {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    limits = one_blas_thread()
+    try:
+        assert threads and all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
+        assert answers() == before
+    finally:
+        limits.restore_original_limits()
+    assert {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == threads
