@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -79,6 +80,7 @@ class Retriever:
         self._rows = {d: np.array(r, dtype=np.int64) for d, r in rows.items()}
         self._ref_rows = {n: np.array(r, dtype=np.int64) for n, r in refs.items()}
         self._sentences: SentenceIndex | None = None
+        self._sentences_lock = threading.Lock()  # built once, however many questions arrive first
         self._tokens: BoundedCache[int, frozenset[str]] = BoundedCache()
 
     def passage_tokens(self, row: int) -> frozenset[str]:
@@ -87,16 +89,22 @@ class Retriever:
 
     @property
     def sentences(self) -> SentenceIndex:
-        """The sentences of every passage, with vectors (embedded now if the build lacks them)."""
+        """The sentences of every passage, with vectors (embedded now if the build lacks them).
+        Built on first use, once: questions arriving together wait for the one build."""
         if self._sentences is None:
-            table = sentence_table(self.passages)
-            vectors = self.data.sentence_vectors
-            if vectors is None or len(vectors) != len(table):
-                log.warning("the index has no sentence vectors (built by an older version): embedding "
-                            "%d sentences now; `reformqa ingest` stores them", len(table))
-                vectors = embed_passages(self.embedder, sentence_texts(self.passages, table))
-            self._sentences = SentenceIndex(self.passages, table, np.asarray(vectors, np.float32))
+            with self._sentences_lock:
+                if self._sentences is None:
+                    self._sentences = self._build_sentences()
         return self._sentences
+
+    def _build_sentences(self) -> SentenceIndex:
+        table = sentence_table(self.passages)
+        vectors = self.data.sentence_vectors
+        if vectors is None or len(vectors) != len(table):
+            log.warning("the index has no sentence vectors (built by an older version): embedding "
+                        "%d sentences now; `reformqa ingest` stores them", len(table))
+            vectors = embed_passages(self.embedder, sentence_texts(self.passages, table))
+        return SentenceIndex(self.passages, table, np.asarray(vectors, np.float32))
 
     def query_vector(self, question: str) -> np.ndarray:
         """The question's dense vector (one embedding; pass it on to avoid a second)."""

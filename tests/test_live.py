@@ -58,3 +58,25 @@ def test_one_blas_thread_gives_the_same_answers_and_can_be_undone(engine: Engine
     finally:
         limits.restore_original_limits()
     assert {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == threads
+
+
+def test_questions_arriving_together_at_a_cold_engine_share_one_sentence_index(corpus_store: Path) -> None:
+    import threading
+
+    from index.retriever import Retriever
+
+    retriever = Retriever.load(corpus_store)
+    start = threading.Barrier(6)
+    built = []
+
+    def first_question() -> None:
+        start.wait()
+        built.append(retriever.sentences)
+
+    threads = [threading.Thread(target=first_question) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(built) == 6 and all(b is built[0] for b in built)  # built once, not once per question
+    assert len(built[0].table) > 0
