@@ -457,27 +457,20 @@ def _ask_or_log(engine: Any, question: str) -> None:
 
 def latency_costs(store: Path, questions: list[Question]) -> list[list[Any]]:
     """Query latency over the own set: embedding floor, retrieval alone, ``Engine.ask``."""
-    limits = one_blas_thread()  # as the app and `reformqa ask` run; restored for the sections after
-    try:
-        return _latency_costs(store, questions)
-    finally:
-        limits.restore_original_limits()
-
-
-def _latency_costs(store: Path, questions: list[Question]) -> list[list[Any]]:
     from answer.engine import Engine
 
     engine = Engine.from_store(store)
     retriever = engine.retriever
-    engine.warm()  # load the model and build the sentence index outside the timings, as the app does
     texts = [q.question for q in questions]
     floor, retrieve, ask = [], [], []
-    for t in texts:  # interleaved, so a burst of load from other processes hits all three alike
-        floor.append(timed_ms(lambda t=t: retriever.embedder.get_query_embedding(t)))  # no cache
-        QUERY_CACHE.clear()
-        retrieve.append(timed_ms(lambda t=t: retriever.retrieve(t, k=5)))
-        QUERY_CACHE.clear()  # each question embedded anew, as a new question would be
-        ask.append(timed_ms(lambda t=t: _ask_or_log(engine, t)))
+    with one_blas_thread():  # as the app and `reformqa ask` run; the sections after keep their threads
+        engine.warm()  # load the model and build the sentence index outside the timings, as the app does
+        for t in texts:  # interleaved, so a burst of load from other processes hits all three alike
+            floor.append(timed_ms(lambda t=t: retriever.embedder.get_query_embedding(t)))  # no cache
+            QUERY_CACHE.clear()
+            retrieve.append(timed_ms(lambda t=t: retriever.retrieve(t, k=5)))
+            QUERY_CACHE.clear()  # each question embedded anew, as a new question would be
+            ask.append(timed_ms(lambda t=t: _ask_or_log(engine, t)))
     f50, r50, r95 = percentile(floor, 50), percentile(retrieve, 50), percentile(retrieve, 95)
     return [
         [f"query embedding alone (the floor), p50 / p95, n={len(texts)}",

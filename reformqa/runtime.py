@@ -17,7 +17,7 @@ def one_blas_thread() -> threadpool_limits:
     about twice the CPU for no faster answer, and under load it took the core that other users'
     questions needed. The query model keeps its own threads. The answers are the same either way
     (docs/results.md, forty-fourth stop). Called by the commands that answer questions, not by
-    ingest or training. The returned limits can restore the threads before.
+    ingest or training. The returned limits restore the threads before (also as a ``with`` block).
     """
     limits = threadpool_limits(limits=1, user_api="blas")
     log.debug("BLAS limited to one thread")

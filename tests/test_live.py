@@ -51,12 +51,9 @@ def test_one_blas_thread_gives_the_same_answers_and_can_be_undone(engine: Engine
 
     before = answers()
     threads = {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
-    limits = one_blas_thread()
-    try:
+    with one_blas_thread():
         assert threads and all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
         assert answers() == before
-    finally:
-        limits.restore_original_limits()
     assert {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == threads
 
 
