@@ -49,6 +49,7 @@ train: $(STAMP) index
 	$(BIN)/python -m eval.train --store $(STORE)
 	$(BIN)/python -m eval.train_rerank --store $(STORE)
 	$(BIN)/python -m eval.train_second --store $(STORE)
+	$(BIN)/python -m eval.calibrate --store $(STORE)
 
 bench-qa: $(STAMP)
 	$(BIN)/python -m eval.bench_qa

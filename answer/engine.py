@@ -57,7 +57,7 @@ class Answer:
     kind: str = AnswerKind.GENERAL.value
     rewritten: str | None = None
     highlights: list[tuple[int, int]] = field(default_factory=list)  # spans of ``answer`` to show in bold
-    confidence: float = 0.0  # calibrated probability that the answer is right
+    confidence: float = 0.0  # how likely the answer is right (the selector's calibrated probability)
     check_failures: int = 0  # candidates dropped because their citations failed the check
     evidence: list[str] = field(default_factory=list)  # what each candidate unit showed (for eval)
 
@@ -261,7 +261,7 @@ class Engine:
                 self.check_failures += failures
         return Answer(q.text, text, False, rendered.citations, {}, hits, q.kind.value,
                       highlights=rendered.highlights if text == rendered.text else [],
-                      confidence=confidence, check_failures=failures)
+                      confidence=self.selector.reported(confidence), check_failures=failures)
 
     def _abstain(self, q: QuestionAnalysis, hits: list[ScoredPassage], confidence: float, failures: int = 0,
                  evidence: list[str] | None = None) -> Answer:
@@ -275,7 +275,8 @@ class Engine:
             lines.append(f"[{i}] {hit.passage.document} — {where}")
         citations = [_opening(i, h) for i, h in enumerate(nearest, 1)]
         return Answer(q.text, "\n".join(lines), True, citations, {}, hits, q.kind.value,
-                      confidence=confidence, check_failures=failures, evidence=evidence or [])
+                      confidence=self.selector.reported(confidence), check_failures=failures,
+                      evidence=evidence or [])
 
 
 def _listed(q: QuestionAnalysis, best: int, candidates: list[Candidate], scores: np.ndarray,

@@ -5,7 +5,8 @@ The model is a JSON file written by ``make train`` (``eval/train.py``): a condit
 :mod:`answer.features`. A second, question-level model (gradient-boosted trees, stored as plain
 arrays) turns the chosen candidate's score, share and features into a probability that the
 answer is right; below the trained threshold the engine abstains. Which of the best anchors is
-quoted is looked at again by :mod:`answer.rerank`.
+quoted is looked at again by :mod:`answer.rerank`. The probability an answer reports is that one
+mapped by :class:`Calibration` onto how often answers given with it were right (``eval.calibrate``).
 """
 
 from __future__ import annotations
@@ -119,6 +120,34 @@ class Trees:
                    tuple({k: np.array(t[k], dtype=d) for k, d in NODE_FIELDS.items()} for t in data["trees"]))
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """Platt scaling of the confidence model's probability: ``sigmoid(slope * logit(p) + intercept)``.
+
+    The confidence model learns right answers against unanswerable questions only, so its
+    probability is not how often an answer given with it is right; this maps it onto that, as
+    measured on question sets the models never learned from. The slope is positive, so the
+    order of confidences is kept; every decision reads the model's own probability."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    def __call__(self, p: float) -> float:
+        q = min(max(p, 1e-12), 1 - 1e-12)
+        return float(_sigmoid(np.array(self.slope * math.log(q / (1 - q)) + self.intercept)))
+
+    def to_json(self) -> dict[str, float]:
+        return {"slope": self.slope, "intercept": self.intercept}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Calibration:
+        if not data:
+            return cls()
+        if float(data["slope"]) <= 0:
+            raise ModelError("the confidence calibration must keep the order of confidences (slope > 0)")
+        return cls(float(data["slope"]), float(data["intercept"]))
+
+
 EVIDENCE = ("score", "share", "margin", "candidates", "pinned_context", "pinned_here",
             "dense", "sentence_fused", "cover", "cover_near", "cover_counted", "other_year", "other_level",
             "holds_kind", "fixed_place", "cover_passage", "cover_retrieved", "missing_rare",
@@ -136,6 +165,7 @@ class Selector:
     threshold: float  # abstain below this calibrated probability
     prefer_shorter: float  # a shorter candidate within this share of the best probability is taken
     meta: dict[str, Any]
+    calibration: Calibration = Calibration()  # what an answer reports (decisions read the model's probability)
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """Each candidate's linear score (higher is better)."""
@@ -148,6 +178,10 @@ class Selector:
         row = confidence_row(x, scores, best)
         return float(self.confidence_model.probability(row)[0])
 
+    def reported(self, confidence: float) -> float:
+        """How often an answer given with ``confidence`` is right (:class:`Calibration`)."""
+        return self.calibration(confidence)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "features": list(NAMES),
@@ -156,6 +190,7 @@ class Selector:
             "threshold": self.threshold,
             "prefer_shorter": self.prefer_shorter,
             "meta": self.meta,
+            **({"calibration": self.calibration.to_json()} if self.calibration != Calibration() else {}),
         }
 
     @classmethod
@@ -170,6 +205,7 @@ class Selector:
             float(data["threshold"]),
             float(data.get("prefer_shorter", 1.0)),
             dict(data.get("meta", {})),
+            Calibration.from_json(data.get("calibration")),
         )
 
 
