@@ -42,6 +42,7 @@ from reformqa.render import (
     EMPTY_SOURCES,
     SOURCES_CSS,
     SOURCES_JS,
+    answer_status,
     citation_record,
     megabytes,
     render_chat,
@@ -179,7 +180,7 @@ def build_app(store: Path) -> gr.Blocks:
             "highlights": [list(span) for span in result.highlights],
         }
         turns.append(turn)
-        status = f"Trả lời trong {elapsed:.1f} giây.".replace(".", ",", 1)
+        status = answer_status(elapsed, result.abstained, result.confidence)
         yield render_chat(turns), render_sources(turns), "", status, turns
 
     def pick_example(event: gr.SelectData) -> str:

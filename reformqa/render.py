@@ -171,6 +171,15 @@ def assistant_text(turn: dict[str, Any], number: int) -> str:
     return body
 
 
+def answer_status(seconds: float, abstained: bool, confidence: float) -> str:
+    """The status line under the chat: how long the answer took and, for an answer (not an
+    abstention), how likely it is right (the engine's calibrated confidence)."""
+    took = f"Trả lời trong {seconds:.1f} giây".replace(".", ",", 1)
+    if abstained:
+        return f"{took}."
+    return f"{took}; độ tin cậy ước tính: {round(100 * confidence)} %."
+
+
 def render_chat(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
     messages: list[dict[str, str]] = []
     for i, t in enumerate(turns, 1):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -177,6 +178,11 @@ def test_rendering_escapes_and_links_markers() -> None:
     assert "<mark>Câu &lt;script&gt;được&lt;/script&gt; trích¹.</mark>" in html
     assert "Điều 2. Phạm vi" in html and "Ghi chú &lt;x&gt;" in html
 
+    from reformqa.render import answer_status
+
+    assert answer_status(0.14, False, 0.9035) == "Trả lời trong 0,1 giây; độ tin cậy ước tính: 90 %."
+    assert answer_status(1.26, True, 0.2) == "Trả lời trong 1,3 giây."
+
 
 def test_missing_index_is_built_from_the_corpus_folder(tmp_path: Path) -> None:
     from app import ensure_index
@@ -216,6 +222,7 @@ def test_answer_with_citation_and_highlighted_quote(client) -> None:
     mark = sources[sources.index("<mark>") : sources.index("</mark>")]
     assert "81,84%" in mark
     assert "Báo cáo Kết quả công tác cải cách hành chính" in sources
+    assert re.search(r"độ tin cậy ước tính: (\d+) %", r["status"])  # how likely the answer is right
 
 
 def test_unanswerable_question_abstains(client) -> None:
@@ -223,6 +230,7 @@ def test_unanswerable_question_abstains(client) -> None:
     assert "Không tìm thấy" in r["answer"]
     assert "Các đoạn gần nhất" in r["sources"]
     assert 'class="citation"' in r["sources"] and "<mark>" not in r["sources"]  # nothing is quoted
+    assert "độ tin cậy" not in r["status"]  # an abstention gives no confidence
 
 
 def test_empty_question_is_a_friendly_message(client) -> None:
