@@ -162,7 +162,7 @@ class Selector:
 
     model: Linear
     confidence_model: Trees
-    threshold: float  # abstain below this calibrated probability
+    threshold: float  # abstain below this probability of the confidence model (before calibration)
     prefer_shorter: float  # a shorter candidate within this share of the best probability is taken
     meta: dict[str, Any]
     calibration: Calibration = Calibration()  # what an answer reports (decisions read the model's probability)
@@ -174,7 +174,8 @@ class Selector:
         return self.model.logit(x.astype(np.float64))
 
     def confidence(self, x: np.ndarray, scores: np.ndarray, best: int) -> float:
-        """Calibrated probability that the candidate ``best`` answers the question."""
+        """The confidence model's probability that the candidate ``best`` answers the question (what the
+        engine decides on; an answer reports it through :meth:`reported`)."""
         row = confidence_row(x, scores, best)
         return float(self.confidence_model.probability(row)[0])
 
