@@ -133,8 +133,11 @@ class Calibration:
     intercept: float = 0.0
 
     def __call__(self, p: float) -> float:
-        q = min(max(p, 1e-12), 1 - 1e-12)
-        return float(_sigmoid(np.array(self.slope * math.log(q / (1 - q)) + self.intercept)))
+        return float(self.apply(np.array([p]))[0])
+
+    def apply(self, p: np.ndarray) -> np.ndarray:
+        """Every probability of ``p`` mapped at once."""
+        return _sigmoid(self.slope * log_odds(p) + self.intercept)
 
     def to_json(self) -> dict[str, float]:
         return {"slope": self.slope, "intercept": self.intercept}
@@ -254,6 +257,12 @@ def load(path: Path = MODEL_PATH) -> Selector:
     if not path.is_file():
         raise ModelError(f"{path}: no selector model; run `make train`")
     return Selector.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def log_odds(p: np.ndarray) -> np.ndarray:
+    """``log(p / (1 - p))``, with ``p`` kept off 0 and 1."""
+    q = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return np.log(q / (1 - q))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -27,12 +27,13 @@ from scipy.optimize import minimize
 
 from answer import selector as selection
 from answer.engine import Engine
-from answer.selector import Calibration
+from answer.selector import Calibration, log_odds
 from eval.bench import configure_logging
 from eval.runner import run_question
 from eval.scoring import load_questions, score_one
 from eval.train import REPO, REPORT
 from eval.train_rerank import replace_section
+from index.retriever import Retriever
 from index.store import store_dir
 
 log = logging.getLogger("eval.calibrate")
@@ -50,9 +51,8 @@ _engine: Engine | None = None  # each worker's engine, with no threshold and no 
 
 def _start(store: str, model: Path) -> None:
     global _engine
-    engine = Engine.from_store(store)
     plain = replace(selection.load(model), threshold=0.0, calibration=Calibration())
-    _engine = Engine(engine.retriever, selector=plain, reranker=engine.reranker, gate=engine.gate)
+    _engine = Engine(Retriever.load(Path(store)), selector=plain)  # no generator: the quotes are what is scored
 
 
 def answered(name: str) -> list[tuple[float, bool]]:
@@ -102,11 +102,6 @@ def brier(p: np.ndarray, right: np.ndarray) -> float:
     return float(np.mean((p - right) ** 2))
 
 
-def log_odds(p: np.ndarray) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
-    return np.log(q / (1 - q))
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.calibrate", description=__doc__.split("\n")[0])
     p.add_argument("--store", help="corpus index (default: $REFORMQA_STORE or storage/)")
@@ -124,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     prob = np.array([c for c, _ in pairs])
     right = np.array([r for _, r in pairs], dtype=bool)
     calibration = fit(prob, right)
-    reported = np.array([calibration(c) for c in prob])
+    reported = calibration.apply(prob)
     data = json.loads(args.model.read_text(encoding="utf-8"))
     data["calibration"] = calibration.to_json()
     data.setdefault("meta", {})["calibration"] = {"sets": list(args.sets), "answers": len(pairs)}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from answer.engine import Engine
-from answer.selector import Calibration, ModelError
+from answer.selector import Calibration, ModelError, log_odds
 from eval import calibrate
 from eval.runner import run_question
 from eval.scoring import load_questions, score_one
@@ -51,14 +51,14 @@ def test_the_reported_confidence_is_nearer_how_often_new_questions_are_answered_
             prob.append(result["confidence"])
             right.append(q.answerable and score_one(q, result)["correct"])
     p, y = np.array(prob), np.array(right, dtype=bool)
-    reported = np.array([engine.selector.calibration(c) for c in p])
+    reported = engine.selector.calibration.apply(p)
     assert "blind50" not in calibrate.CALIBRATION_SETS
     assert p.mean() > y.mean() + 0.03  # the model's probability runs high
     assert calibrate.brier(reported, y) < calibrate.brier(p, y)
     assert abs(reported.mean() - y.mean()) < abs(p.mean() - y.mean())
     # refitted on these answers, Platt scaling fits them at least as well as no scaling (its start)
     refit = calibrate.fit(p, y)
-    z = calibrate.log_odds(p)
+    z = log_odds(p)
 
     def log_loss(s: np.ndarray) -> float:
         return float(np.mean(np.logaddexp(0.0, s) - y * s))
